@@ -108,15 +108,16 @@ Result<Prefix> Prefix::parse(std::string_view text) {
   size_t slash = text.find('/');
   if (slash == std::string_view::npos) {
     return Status(Code::kInvalidArgument, "invalid-prefix",
-                  std::string("'").append(text) + "' has no prefix length (expected ADDRESS/LENGTH, e.g. "
-                  "10.0.0.0/16 or 2001:db8::/32)");
+                  std::string("'").append(text) +
+                      "' has no prefix length (expected ADDRESS/LENGTH, e.g. 10.0.0.0/16 or "
+                      "2001:db8::/32)");
   }
   std::string_view len_text = text.substr(slash + 1);
-  if (len_text.empty() || len_text.size() > 3 ||
+  if (len_text.empty() || len_text.size() > 3 || (len_text.size() > 1 && len_text[0] == '0') ||
       !std::all_of(len_text.begin(), len_text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return Status(Code::kInvalidArgument, "invalid-prefix-length",
                   std::string("'").append(text).append("' has prefix length '").append(len_text) +
-                      "' (expected a decimal number)");
+                      "' (expected a decimal number without leading zeros)");
   }
   int length = 0;
   for (char c : len_text) length = length * 10 + (c - '0');
