@@ -105,12 +105,12 @@ Result<int> IpamEngine::State::check_request(uint64_t pool_serial,
     for (const auto& [key, value] : g.required_tags) {
       auto it = r.tags.find(key);
       if (it == r.tags.end()) {
-        return Status(Code::kPermissionDenied, "missing-required-tag",
+        return Status(Code::kInvalidArgument, "missing-required-tag",
                       "the resource is missing tag " + key + "=" + value + " required by " + pid +
                           "'s allocation_resource_tags; add the tag " + key + "=" + value);
       }
       if (it->second != value) {
-        return Status(Code::kPermissionDenied, "wrong-required-tag",
+        return Status(Code::kInvalidArgument, "wrong-required-tag",
                       "the resource has tag " + key + "=" + it->second + " but " + pid +
                           "'s allocation_resource_tags require " + key + "=" + value);
       }
@@ -219,9 +219,10 @@ Result<Allocation> IpamEngine::allocate(std::string_view pool_id, const Allocati
     cidr = *found;
     slot = pool.space.claim_free(cidr, type);
   }
-  if (req.resource || !req.description.empty()) {
+  if (req.resource || !req.description.empty() || !req.owner.empty()) {
     AllocDetails& d = pool.details[slot];
     d.description = req.description;
+    d.owner = req.owner;
     if (req.resource) {
       d.resource_id = req.resource->id;
       d.owner = req.resource->owner;

@@ -214,9 +214,8 @@ Status IpamEngine::delete_pool(std::string_view pool_id) {
   }
   if (!blockers.empty()) {
     return Status(Code::kFailedPrecondition, "deletion-protected",
-                  "cannot delete " + std::string(pool_id) + ": " + list_text(blockers) +
-                      " still depend on it; delete child pools and deprovision CIDRs first "
-                      "(bottom-up)");
+                  "cannot delete " + std::string(pool_id) + ", blocked by: " + list_text(blockers) +
+                      "; delete child pools and deprovision CIDRs first (bottom-up)");
   }
   s_->unmanage_resources_of_pool(*s);
   if (rec.parent) {

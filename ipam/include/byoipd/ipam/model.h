@@ -177,6 +177,9 @@ struct AllocationRequest {
   std::vector<Prefix> allowed_cidrs;     // netmask allocations only
   std::vector<Prefix> disallowed_cidrs;  // netmask allocations only
   std::string description;
+  // The account asking, recorded as the owner of a manual reservation (a
+  // resource allocation is owned by the resource's owner).
+  std::string owner;
   // Set for allocations made for a resource; absent = manual reservation
   // (type custom).
   std::optional<ResourceRef> resource;

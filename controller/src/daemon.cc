@@ -1,0 +1,549 @@
+// The daemon: start-up (load + replay), the request path (authenticate,
+// execute, journal, answer once durable), signals, and shutdown.
+#include "daemon.h"
+
+#include <openssl/evp.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <map>
+
+#include "alarms.h"
+#include "api_routes.h"
+#include "byoipd/controller/store.h"
+#include "http_server.h"
+#include "metrics.h"
+#include "service.h"
+#include "webhook.h"
+
+namespace byoipd::controller {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 0xf]);
+  }
+  return out;
+}
+
+std::string rfc3339_now() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::tm tm;
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms.count()));
+  return buf;
+}
+
+// Maps a refusal to its HTTP status: malformed requests are 400, rules that
+// refuse a well-formed request 422, state conflicts 409.
+int http_status(const Status& st) {
+  static const char* kMalformed[] = {"invalid-request", "invalid-ip-address", "invalid-prefix",
+                                     "invalid-prefix-length", "non-canonical-prefix",
+                                     "invalid-asn", "invalid-address-family", "invalid-json"};
+  switch (st.code()) {
+    case Code::kOk: return 200;
+    case Code::kInvalidArgument:
+      for (const char* r : kMalformed) {
+        if (st.reason() == r) return 400;
+      }
+      return 422;
+    case Code::kNotFound: return 404;
+    case Code::kAlreadyExists:
+    case Code::kFailedPrecondition:
+    case Code::kConflict:
+    case Code::kResourceExhausted: return 409;
+    case Code::kPermissionDenied: return 403;
+    case Code::kUnavailable: return 503;
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+namespace {
+
+// The log message as a JSON string (quoted and escaped), for JSON-lines logs.
+class JsonMessage : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    std::string text = Json(std::string(msg.payload.data(), msg.payload.size())).dump();
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessage>();
+  }
+};
+
+class Daemon {
+ public:
+  Daemon(Config config, DaemonOptions options)
+      : config_(std::move(config)), options_(std::move(options)),
+        service_(config_.organization), signals_(ioc_, SIGINT, SIGTERM, SIGHUP),
+        alarm_timer_(ioc_), shutdown_timer_(ioc_) {}
+
+  int run() {
+    setup_logging(config_.log);
+    auto opened = open_sqlite_store(config_.state_dir);
+    if (!opened.ok()) return fatal(opened.status());
+    store_ = std::move(*opened);
+    if (Status st = load_state(); !st.ok()) return fatal(st);
+    committer_ = std::make_unique<GroupCommitter>(*store_);
+    committer_->set_observer(
+        [this](double seconds, size_t batch) { metrics_.observe_commit(seconds, batch); });
+    audit_ = std::fopen(audit_path().c_str(), "a");
+    if (!audit_) {
+      return fatal(Status(Code::kUnavailable, "audit-unwritable",
+                          "cannot open audit log " + audit_path() + ": " + std::strerror(errno)));
+    }
+    rebuild_tokens();
+    notifier_ = std::make_unique<WebhookNotifier>(
+        config_.alarms.webhooks, config_.alarms.retry_initial_ms, config_.alarms.retry_max_ms,
+        [](const std::string& line) { spdlog::info("webhook: {}", line); });
+    server_ = std::make_unique<HttpServer>(
+        ioc_, [this](HttpRequest req, HttpReply reply) { handle(std::move(req), std::move(reply)); });
+    Endpoint at = config_.api;
+    if (options_.port_override >= 0) at.port = static_cast<uint16_t>(options_.port_override);
+    if (Status st = server_->listen(at, config_.tls); !st.ok()) return fatal(st);
+    at.port = server_->port();
+    spdlog::info("byoipd listening on {}://{} (state {}, {} journal records since snapshot)",
+                 config_.tls ? "https" : "http", at.to_string(), config_.state_dir,
+                 applied_seq_ - snapshot_seq_);
+    // Machine-readable line for tests and scripts that asked for port 0.
+    std::printf("byoipd: listening on %s\n", at.to_string().c_str());
+    std::fflush(stdout);
+    wait_signal();
+    schedule_alarms();
+    ioc_.run();
+    committer_.reset();  // drains
+    notifier_.reset();
+    if (audit_) std::fclose(audit_);
+    spdlog::info("byoipd stopped");
+    return exit_code_;
+  }
+
+ private:
+  // ---- start-up -----------------------------------------------------------
+
+  int fatal(const Status& st) {
+    std::fprintf(stderr, "byoipd: %s\n", st.message().c_str());
+    spdlog::critical("{}", st.message());
+    return 1;
+  }
+
+  std::string audit_path() const {
+    return config_.log.audit_file.empty() ? config_.state_dir + "/audit.log"
+                                          : config_.log.audit_file;
+  }
+
+  void setup_logging(const LogConfig& log) {
+    std::shared_ptr<spdlog::logger> logger;
+    if (log.file.empty()) {
+      logger = spdlog::stderr_color_mt("byoipd");
+    } else {
+      logger = spdlog::basic_logger_mt("byoipd", log.file);
+    }
+    spdlog::set_default_logger(logger);
+    apply_log_settings(log);
+  }
+
+  void apply_log_settings(const LogConfig& log) {
+    if (log.format == LogFormat::kJson) {
+      auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+      formatter->add_flag<JsonMessage>('*').set_pattern(
+          R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":%*})");
+      spdlog::set_formatter(std::move(formatter));
+    } else {
+      spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    }
+    spdlog::set_level(spdlog::level::from_str(log.level));
+    spdlog::flush_on(spdlog::level::info);
+  }
+
+  Status load_state() {
+    auto t0 = Clock::now();
+    auto loaded = store_->load();
+    if (!loaded.ok()) return loaded.status();
+    StoredState& state = *loaded;
+    if (state.snapshot_seq > 0) {
+      if (Status st = service_.restore(state.snapshot); !st.ok()) {
+        return Status(st.code(), st.reason().data(),
+                      "state store " + config_.state_dir + ": " + st.message());
+      }
+    }
+    snapshot_seq_ = applied_seq_ = state.snapshot_seq;
+    for (const auto& rec : state.journal) {
+      Json cmd = Json::parse(rec.payload, nullptr, false);
+      if (cmd.is_discarded() || !cmd.is_object() || !cmd.contains("op")) {
+        return Status(Code::kInternal, "journal-corrupt",
+                      "journal record " + std::to_string(rec.seq) + " is not a command");
+      }
+      Principal who{cmd.value("by", ""), "", ""};
+      Outcome out = service_.replay(who, cmd["op"].get<std::string>(), cmd["args"]);
+      if (!out.result.ok()) {
+        return Status(Code::kInternal, "journal-inconsistent",
+                      "journal record " + std::to_string(rec.seq) + " (" +
+                          cmd["op"].get<std::string>() +
+                          ") does not apply to the restored state: " +
+                          out.result.status().message() +
+                          "; the state store is inconsistent, restore it from a backup");
+      }
+      applied_seq_ = rec.seq;
+    }
+    durable_seq_ = applied_seq_;
+    double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    spdlog::info("loaded state: snapshot at record {}, replayed {} journal records in {:.3f} s",
+                 state.snapshot_seq, state.journal.size(), seconds);
+    return {};
+  }
+
+  void rebuild_tokens() {
+    tokens_.clear();
+    for (const auto& a : config_.organization.accounts) {
+      tokens_[a.token_sha256] = Principal{a.id, a.name, a.ou};
+    }
+  }
+
+  // ---- signals and shutdown -------------------------------------------------
+
+  void wait_signal() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      if (signo == SIGHUP) {
+        reload();
+        wait_signal();
+        return;
+      }
+      spdlog::info("received {}, finishing in-flight requests", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+      begin_shutdown();
+    });
+  }
+
+  void reload() {
+    auto fresh = load_config(options_.config_path);
+    if (!fresh.ok()) {
+      spdlog::error("SIGHUP: keeping the running configuration: {}", fresh.status().message());
+      return;
+    }
+    auto changes = describe_changes(config_, *fresh);
+    if (changes.empty()) spdlog::info("SIGHUP: configuration unchanged");
+    for (const auto& line : changes) spdlog::info("SIGHUP: {}", line);
+    // Settings bound at start-up stay as they were until a restart
+    // (describe_changes marks them "needs a restart").
+    Config next = std::move(*fresh);
+    next.api = config_.api;
+    next.tls = config_.tls;
+    next.state_dir = config_.state_dir;
+    next.log.file = config_.log.file;
+    next.log.audit_file = config_.log.audit_file;
+    next.store = config_.store;
+    config_ = std::move(next);
+    apply_log_settings(config_.log);
+    service_.set_organization(config_.organization);
+    rebuild_tokens();
+    notifier_->set_hooks(config_.alarms.webhooks);
+    state_version_++;  // re-evaluate alarms against the new threshold
+  }
+
+  void begin_shutdown() {
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    server_->stop();
+    signals_.cancel();
+    shutdown_deadline_ = Clock::now() + std::chrono::seconds(30);
+    poll_shutdown();
+  }
+
+  void poll_shutdown() {
+    bool idle = server_->in_flight() == 0 && durable_seq_ == applied_seq_;
+    if (!idle && Clock::now() < shutdown_deadline_) {
+      shutdown_timer_.expires_after(std::chrono::milliseconds(10));
+      shutdown_timer_.async_wait([this](const boost::system::error_code&) { poll_shutdown(); });
+      return;
+    }
+    if (!idle) spdlog::warn("shutdown: gave up waiting for in-flight requests after 30 s");
+    committer_->flush();
+    if (!degraded_ && applied_seq_ > snapshot_seq_) {
+      Status st = store_->write_snapshot(applied_seq_, service_.snapshot());
+      if (!st.ok()) spdlog::error("shutdown snapshot failed: {}", st.message());
+    }
+    alarm_timer_.cancel();
+    ioc_.stop();
+  }
+
+  // ---- alarms ---------------------------------------------------------------
+
+  void schedule_alarms() {
+    alarm_timer_.expires_after(std::chrono::milliseconds(config_.alarms.evaluate_interval_ms));
+    alarm_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || shutting_down_) return;
+      if (state_version_ != evaluated_version_) {
+        evaluated_version_ = state_version_;
+        auto conditions =
+            evaluate_conditions(service_.engine(), config_.alarms.utilization_threshold);
+        for (const auto& event : alarms_.update(conditions, rfc3339_now())) {
+          spdlog::warn("alarm {}: {} ({})", event.state, event.key, event.message);
+          notifier_->enqueue(event);
+        }
+      }
+      schedule_alarms();
+    });
+  }
+
+  // ---- requests ---------------------------------------------------------------
+
+  void handle(HttpRequest req, HttpReply reply) {
+    auto start = Clock::now();
+    std::string request_id = next_request_id();
+    std::string op_label = "unknown";
+    // Wrap the reply: request id header, metrics.
+    auto answer = [this, reply, request_id, start](const std::string& op, HttpResponse r) {
+      r.headers.emplace_back("X-Request-Id", request_id);
+      metrics_.observe_request(op, r.status,
+                               std::chrono::duration<double>(Clock::now() - start).count());
+      reply(std::move(r));
+    };
+    auto error = [&](const std::string& op, const Status& st, int status = 0) {
+      Json body{{"error",
+                 {{"code", std::string(st.reason())},
+                  {"category", std::string(code_name(st.code()))},
+                  {"message", st.message()},
+                  {"request_id", request_id}}}};
+      answer(op, HttpResponse{status ? status : http_status(st), "application/json",
+                              body.dump() + "\n", {}});
+    };
+    std::string path = req.target.substr(0, req.target.find('?'));
+    if (req.method == "GET" && path == "/healthz") {
+      bool ok = !degraded_ && !shutting_down_;
+      Json body{{"status", ok ? "ok" : (degraded_ ? "degraded" : "stopping")},
+                {"applied_seq", applied_seq_},
+                {"durable_seq", durable_seq_}};
+      return answer("healthz", HttpResponse{ok ? 200 : 503, "application/json", body.dump() + "\n", {}});
+    }
+    if (req.method == "GET" && path == "/metrics") {
+      std::vector<std::pair<std::string, double>> extra = {
+          {"byoipd_up", degraded_ ? 0.0 : 1.0},
+          {"byoipd_journal_applied_seq", static_cast<double>(applied_seq_)},
+          {"byoipd_journal_durable_seq", static_cast<double>(durable_seq_)},
+      };
+      return answer("metrics", HttpResponse{200, "text/plain; version=0.0.4",
+                                            metrics_.render(service_.engine(), alarms_, extra), {}});
+    }
+    // Authenticate every /v1 call.
+    std::optional<Principal> who = authenticate(req.authorization);
+    bool alarms_route = path == "/v1/alarms";
+    Matched m = alarms_route ? Matched{} : match_route(req.method, req.target);
+    if (!alarms_route && !m.route) {
+      if (m.path_known) {
+        return error("unknown", Status(Code::kInvalidArgument, "method-not-allowed",
+                                       req.method + " is not allowed on " + path),
+                     405);
+      }
+      return error("unknown", Status(Code::kNotFound, "no-such-route",
+                                     "no API route " + req.method + " " + path +
+                                         " (see docs/api/openapi.yaml)"));
+    }
+    if (!who) {
+      return error(alarms_route ? "list_alarms" : m.route->op,
+                   Status(Code::kPermissionDenied, "unauthenticated",
+                          "missing or unknown API token: send 'Authorization: Bearer <token>'"),
+                   401);
+    }
+    if (alarms_route) {
+      if (req.method != "GET") {
+        return error("list_alarms", Status(Code::kInvalidArgument, "method-not-allowed",
+                                           req.method + " is not allowed on /v1/alarms"),
+                     405);
+      }
+      Json body = alarms_.to_json();
+      body["request_id"] = request_id;
+      return answer("list_alarms", HttpResponse{200, "application/json", body.dump() + "\n", {}});
+    }
+    op_label = m.route->op;
+    if (!req.body.empty()) {
+      Json body = Json::parse(req.body, nullptr, false);
+      if (body.is_discarded()) {
+        return error(op_label, Status(Code::kInvalidArgument, "invalid-json",
+                                      "request body is not valid JSON"));
+      }
+      m.args["body"] = std::move(body);
+    }
+    if (degraded_ || shutting_down_) {
+      return error(op_label, Status(Code::kUnavailable, degraded_ ? "store-failed" : "shutting-down",
+                                    degraded_ ? "the state store failed a write; byoipd refuses "
+                                                "requests until it is restarted"
+                                              : "byoipd is shutting down"));
+    }
+    Outcome out = service_.execute(*who, op_label, m.args);
+    bool mutating = IpamService::mutating_op(op_label);
+    if (!out.result.ok()) {
+      if (mutating || out.result.status().code() == Code::kPermissionDenied) {
+        audit(request_id, *who, op_label, m.args, out.result.status());
+      }
+      return error(op_label, out.result.status());
+    }
+    Json body = std::move(*out.result);
+    body["request_id"] = request_id;
+    HttpResponse ok{200, "application/json", body.dump() + "\n", {}};
+    if (!out.mutated) {
+      // Reads (and idempotent replays) see, and wait for, every earlier write.
+      return when_durable(applied_seq_, [answer, op_label, ok]() { answer(op_label, ok); });
+    }
+    state_version_++;
+    uint64_t seq = ++applied_seq_;
+    Json cmd{{"op", op_label}, {"by", who->account}, {"args", m.args}};
+    Principal principal = *who;
+    Json args = m.args;
+    committer_->submit(JournalRecord{seq, cmd.dump()}, [this, seq, answer, op_label, ok, request_id,
+                                                       principal, args](const Status& st) {
+      asio::post(ioc_, [=, this]() {
+        if (!st.ok()) {
+          degraded_ = true;
+          spdlog::critical("state store write failed at record {}: {}; refusing further requests",
+                           seq, st.message());
+          audit(request_id, principal, op_label, args, st);
+          Json body{{"error",
+                     {{"code", "store-failed"},
+                      {"category", "unavailable"},
+                      {"message", "the change could not be made durable: " + st.message()},
+                      {"request_id", request_id}}}};
+          answer(op_label, HttpResponse{503, "application/json", body.dump() + "\n", {}});
+          return;
+        }
+        audit(request_id, principal, op_label, args, Status());
+        on_durable(seq);
+        answer(op_label, ok);
+      });
+    });
+  }
+
+  std::optional<Principal> authenticate(const std::string& header) const {
+    static const std::string kBearer = "Bearer ";
+    if (header.compare(0, kBearer.size(), kBearer) != 0) return std::nullopt;
+    auto it = tokens_.find(sha256_hex(header.substr(kBearer.size())));
+    if (it == tokens_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  void when_durable(uint64_t seq, std::function<void()> fn) {
+    if (durable_seq_ >= seq) return fn();
+    waiting_.emplace(seq, std::move(fn));
+  }
+
+  void on_durable(uint64_t seq) {
+    durable_seq_ = std::max(durable_seq_, seq);
+    while (!waiting_.empty() && waiting_.begin()->first <= durable_seq_) {
+      auto fn = std::move(waiting_.begin()->second);
+      waiting_.erase(waiting_.begin());
+      fn();
+    }
+    maybe_snapshot();
+  }
+
+  // A snapshot needs a quiet moment (everything applied is durable) so that
+  // it matches the journal exactly; the writer thread stores it in order.
+  void maybe_snapshot() {
+    if (degraded_ || snapshot_pending_ || durable_seq_ != applied_seq_ ||
+        applied_seq_ - snapshot_seq_ < config_.store.snapshot_every) {
+      return;
+    }
+    snapshot_pending_ = true;
+    uint64_t seq = applied_seq_;
+    committer_->submit_snapshot(seq, service_.snapshot(), [this, seq](const Status& st) {
+      asio::post(ioc_, [this, seq, st]() {
+        snapshot_pending_ = false;
+        if (st.ok()) {
+          snapshot_seq_ = seq;
+          spdlog::info("snapshot written at record {}", seq);
+        } else {
+          spdlog::error("snapshot at record {} failed: {}", seq, st.message());
+        }
+      });
+    });
+  }
+
+  void audit(const std::string& request_id, const Principal& who, const std::string& op,
+             const Json& args, const Status& result) {
+    Json line{{"time", rfc3339_now()},
+              {"request_id", request_id},
+              {"principal", who.account},
+              {"action", op},
+              {"parameters", args},
+              {"result", result.ok() ? "ok" : "error"}};
+    if (!result.ok()) {
+      line["error"] = {{"code", std::string(result.reason())}, {"message", result.message()}};
+    }
+    std::string text = line.dump() + "\n";
+    std::fwrite(text.data(), 1, text.size(), audit_);
+    std::fflush(audit_);
+  }
+
+  std::string next_request_id() {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "req-%08llx%06llx",
+                  static_cast<unsigned long long>(boot_id_),
+                  static_cast<unsigned long long>(++request_counter_));
+    return buf;
+  }
+
+  Config config_;
+  DaemonOptions options_;
+  asio::io_context ioc_;
+  IpamService service_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<GroupCommitter> committer_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<WebhookNotifier> notifier_;
+  asio::signal_set signals_;
+  asio::steady_timer alarm_timer_;
+  asio::steady_timer shutdown_timer_;
+  Metrics metrics_;
+  AlarmBook alarms_;
+  std::map<std::string, Principal> tokens_;  // sha256 hex -> principal
+  std::multimap<uint64_t, std::function<void()>> waiting_;
+  FILE* audit_ = nullptr;
+  uint64_t applied_seq_ = 0;
+  uint64_t durable_seq_ = 0;
+  uint64_t snapshot_seq_ = 0;
+  bool snapshot_pending_ = false;
+  uint64_t state_version_ = 1;
+  uint64_t evaluated_version_ = 0;
+  bool degraded_ = false;
+  bool shutting_down_ = false;
+  Clock::time_point shutdown_deadline_;
+  int exit_code_ = 0;
+  uint64_t boot_id_ = static_cast<uint64_t>(std::time(nullptr)) & 0xffffffff;
+  uint64_t request_counter_ = 0;
+};
+
+}  // namespace
+
+int run_daemon(const Config& config, const DaemonOptions& options) {
+  Daemon daemon(config, options);
+  return daemon.run();
+}
+
+}  // namespace byoipd::controller

@@ -1,0 +1,113 @@
+// IpamService: the controller's state and every operation on it.
+//
+// One entry point, execute(principal, op, args), serves both the API and
+// journal replay, so a replayed journal rebuilds exactly the state the API
+// built. It holds the IPAM engine plus what the engine does not know: the
+// delegated IPAM admin, RAM-style pool shares and idempotency tokens. No I/O.
+//
+// Who may do what (the guide's trust boundary):
+//  * the management account delegates IPAM administration to one account;
+//  * only the delegated admin creates or changes IPAMs, scopes, pools, CIDRs,
+//    resources and shares;
+//  * any other account sees only pools shared to it (directly or through its
+//    OU or the whole organization), may allocate from them within the
+//    guardrails, and may list and release its own allocations;
+//  * everything else is refused with permission-denied.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "byoipd/controller/config.h"
+#include "byoipd/ipam/engine.h"
+#include "json_codec.h"
+
+namespace byoipd::controller {
+
+struct Principal {
+  std::string account;  // 12-digit account id
+  std::string name;
+  std::string ou;
+};
+
+struct Share {
+  std::string id;
+  std::string name;
+  std::string owner;
+  bool allow_external_principals = false;
+  std::set<std::string> pools;       // pool ids
+  std::set<std::string> principals;  // account ids, OU ids, or the organization id
+};
+
+struct Outcome {
+  Result<Json> result;
+  bool mutated = false;  // journal the command
+};
+
+class IpamService {
+ public:
+  explicit IpamService(OrganizationConfig org);
+
+  // Runs one operation. `args` carries the path and body parameters.
+  Outcome execute(const Principal& who, const std::string& op, const Json& args);
+  // Re-applies a journaled command: no access checks (they passed when the
+  // command was first accepted, under the configuration of that time).
+  Outcome replay(const Principal& who, const std::string& op, const Json& args);
+  // Whether `op` names a known operation, and whether it can change state.
+  static bool known_op(const std::string& op);
+  static bool mutating_op(const std::string& op);
+
+  // Config reload: accounts and OUs may change; state is kept.
+  void set_organization(OrganizationConfig org) { org_ = std::move(org); }
+  const OrganizationConfig& organization() const { return org_; }
+  std::optional<Principal> principal_for_account(const std::string& account) const;
+
+  const ipam::IpamEngine& engine() const { return engine_; }
+  const std::string& delegated_admin() const { return delegated_admin_; }
+
+  // Whole state as bytes (engine snapshot + access state).
+  std::string snapshot() const;
+  Status restore(const std::string& bytes);
+
+ private:
+  bool is_admin(const Principal& who) const {
+    return replaying_ || (!delegated_admin_.empty() && who.account == delegated_admin_);
+  }
+  bool can_see_pool(const Principal& who, const std::string& pool_id) const;
+  Status require_admin(const Principal& who, const std::string& op) const;
+  Status require_pool_access(const Principal& who, const std::string& op,
+                             const std::string& pool_id) const;
+  bool in_organization(const std::string& principal) const;
+
+  Result<Json> run(const Principal& who, const std::string& op, const Json& args, bool& mutated);
+  Result<Json> run_ipam(const Principal& who, const std::string& op, const Json& args, bool& mutated);
+  Result<Json> run_pools(const Principal& who, const std::string& op, const Json& args, bool& mutated);
+  Result<Json> run_allocations(const Principal& who, const std::string& op, const Json& args,
+                               bool& mutated);
+  Result<Json> run_resources(const Principal& who, const std::string& op, const Json& args,
+                             bool& mutated);
+  Result<Json> run_access(const Principal& who, const std::string& op, const Json& args,
+                          bool& mutated);
+
+  OrganizationConfig org_;
+  bool replaying_ = false;
+  ipam::IpamEngine engine_;
+  std::string delegated_admin_;
+  std::map<std::string, Share> shares_;  // by id
+  uint64_t next_share_serial_ = 1;
+  // Idempotency: (account, client token) -> (op + parameters, first result).
+  struct TokenEntry {
+    std::string request;
+    Json response;
+  };
+  std::map<std::pair<std::string, std::string>, TokenEntry> tokens_;
+  std::deque<std::pair<std::string, std::string>> token_order_;  // oldest first
+};
+
+// Keeps at most this many idempotency tokens (oldest are forgotten).
+constexpr size_t kMaxIdempotencyTokens = 100000;
+
+}  // namespace byoipd::controller
