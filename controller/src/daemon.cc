@@ -18,6 +18,7 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <random>
 
 #include "alarms.h"
 #include "api_routes.h"
@@ -111,6 +112,9 @@ class Daemon {
     if (!opened.ok()) return fatal(opened.status());
     store_ = std::move(*opened);
     if (Status st = load_state(); !st.ok()) return fatal(st);
+    if (applied_seq_ == 0) {
+      if (Status st = initialize_state(); !st.ok()) return fatal(st);
+    }
     committer_ = std::make_unique<GroupCommitter>(*store_);
     committer_->set_observer(
         [this](double seconds, size_t batch) { metrics_.observe_commit(seconds, batch); });
@@ -217,6 +221,21 @@ class Daemon {
     double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     spdlog::info("loaded state: snapshot at record {}, replayed {} journal records in {:.3f} s",
                  state.snapshot_seq, state.journal.size(), seconds);
+    return {};
+  }
+
+  // A new store starts with a journal record that fixes this deployment's id
+  // salt, so ids differ between installations but replay identically.
+  Status initialize_state() {
+    std::random_device rd;
+    uint64_t salt = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+    Json args{{"id_salt", salt}};
+    Outcome out = service_.execute(Principal{kSystemAccount, "", ""}, "initialize_state", args);
+    if (!out.result.ok()) return out.result.status();
+    Json cmd{{"op", "initialize_state"}, {"by", kSystemAccount}, {"args", args}};
+    if (Status st = store_->append({JournalRecord{1, cmd.dump()}}); !st.ok()) return st;
+    applied_seq_ = durable_seq_ = 1;
+    spdlog::info("initialized a new state store in {}", config_.state_dir);
     return {};
   }
 

@@ -10,7 +10,7 @@ using namespace byoipd::ipam;
 
 namespace {
 
-enum class Group { kWho, kIpam, kPools, kAllocations, kResources, kAccess };
+enum class Group { kWho, kInternal, kIpam, kPools, kAllocations, kResources, kAccess };
 
 struct OpInfo {
   const char* name;
@@ -21,6 +21,8 @@ struct OpInfo {
 // Every operation of the service. Mutating ones are journaled.
 constexpr OpInfo kOps[] = {
     {"whoami", false, Group::kWho},
+    // The first journal record of every state store (not an API route).
+    {"initialize_state", true, Group::kInternal},
     {"create_ipam", true, Group::kIpam},
     {"describe_ipam", false, Group::kIpam},
     {"list_ipams", false, Group::kIpam},
@@ -198,6 +200,25 @@ Result<Json> IpamService::run(const Principal& who, const std::string& op, const
                   {"ou", who.ou},
                   {"is_management_account", who.account == org_.management_account},
                   {"is_delegated_admin", is_admin(who)}};
+    case Group::kInternal: {
+      // Picks this deployment's id salt, so two byoipd installations never
+      // hand out the same ids. Only on an empty state, only by the daemon.
+      if (!replaying_ && who.account != kSystemAccount) {
+        return Status(Code::kPermissionDenied, "internal-operation", op + " is internal");
+      }
+      if (!engine_.list_ipams().empty() || initialized_) {
+        return Status(Code::kFailedPrecondition, "already-initialized",
+                      "the state is already initialized");
+      }
+      const Json& salt = args.contains("id_salt") ? args["id_salt"] : Json();
+      if (!salt.is_number_unsigned()) {
+        return Status(Code::kInvalidArgument, "invalid-request", "id_salt must be an unsigned number");
+      }
+      engine_ = ipam::IpamEngine(ipam::IpamEngine::Options{salt.get<uint64_t>()});
+      initialized_ = true;
+      mutated = true;
+      return Json{{"initialized", true}};
+    }
     case Group::kIpam: return run_ipam(who, op, args, mutated);
     case Group::kPools: return run_pools(who, op, args, mutated);
     case Group::kAllocations: return run_allocations(who, op, args, mutated);

@@ -42,6 +42,9 @@ struct Share {
   std::set<std::string> principals;  // account ids, OU ids, or the organization id
 };
 
+// The principal the daemon itself acts as (internal operations).
+inline constexpr const char* kSystemAccount = "byoipd";
+
 struct Outcome {
   Result<Json> result;
   bool mutated = false;  // journal the command
@@ -94,6 +97,7 @@ class IpamService {
 
   OrganizationConfig org_;
   bool replaying_ = false;
+  bool initialized_ = false;
   ipam::IpamEngine engine_;
   std::string delegated_admin_;
   std::map<std::string, Share> shares_;  // by id

@@ -169,6 +169,7 @@ std::string IpamService::snapshot() const {
   std::string engine = engine_.snapshot();
   Json access;
   access["delegated_admin"] = delegated_admin_;
+  access["initialized"] = initialized_;
   access["next_share_serial"] = next_share_serial_;
   access["shares"] = Json::array();
   for (const auto& [id, s] : shares_) access["shares"].push_back(share_json(s));
@@ -202,6 +203,7 @@ Status IpamService::restore(const std::string& bytes) {
   if (access.is_discarded() || !access.is_object()) return corrupt("access state is not JSON");
   try {
     delegated_admin_ = access.at("delegated_admin").get<std::string>();
+    initialized_ = access.value("initialized", false);
     next_share_serial_ = access.at("next_share_serial").get<uint64_t>();
     shares_.clear();
     for (const auto& j : access.at("shares")) {

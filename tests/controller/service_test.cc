@@ -210,5 +210,26 @@ TEST(Service, UnknownOperationsAndBadBodies) {
   EXPECT_EQ(lab.refused(kNet, "list_pools", {{"query", {{"limit", "0"}}}}).reason(), "invalid-request");
 }
 
+TEST(Service, InitializeStateSaltsIdsPerDeployment) {
+  auto ipam_id = [](IpamService& svc) {
+    svc.execute(kMgmt, "delegate_admin", {{"body", {{"account_id", kNet.account}}}});
+    auto out = svc.execute(kNet, "create_ipam", {{"body", {{"home_region", "eu-west-1"}}}});
+    return (*out.result)["ipam"]["id"].get<std::string>();
+  };
+  IpamService a(org()), b(org()), c(org());
+  Principal system{kSystemAccount, "", ""};
+  ASSERT_TRUE(a.execute(system, "initialize_state", {{"id_salt", 1}}).result.ok());
+  ASSERT_TRUE(b.execute(system, "initialize_state", {{"id_salt", 2}}).result.ok());
+  ASSERT_TRUE(c.replay(Principal{kSystemAccount, "", ""}, "initialize_state", {{"id_salt", 1}}).result.ok());
+  EXPECT_NE(ipam_id(a), ipam_id(b));
+  EXPECT_EQ(ipam_id(a), ipam_id(c));  // replay gives the same ids
+  // Only the daemon, only once, only before any state exists.
+  EXPECT_EQ(a.execute(system, "initialize_state", {{"id_salt", 3}}).result.status().reason(),
+            "already-initialized");
+  IpamService d(org());
+  EXPECT_EQ(d.execute(kMgmt, "initialize_state", {{"id_salt", 3}}).result.status().reason(),
+            "internal-operation");
+}
+
 }  // namespace
 }  // namespace byoipd::controller
