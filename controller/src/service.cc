@@ -211,7 +211,7 @@ Result<Json> IpamService::run(const Principal& who, const std::string& op, const
                       "the state is already initialized");
       }
       const Json& salt = args.contains("id_salt") ? args["id_salt"] : Json();
-      if (!salt.is_number_unsigned()) {
+      if (!salt.is_number_unsigned() && !(salt.is_number_integer() && salt.get<int64_t>() >= 0)) {
         return Status(Code::kInvalidArgument, "invalid-request", "id_salt must be an unsigned number");
       }
       engine_ = ipam::IpamEngine(ipam::IpamEngine::Options{salt.get<uint64_t>()});
