@@ -221,8 +221,9 @@ TEST(Service, InitializeStateSaltsIdsPerDeployment) {
   ASSERT_TRUE(a.execute(system, "initialize_state", {{"id_salt", 1}}).result.ok());
   ASSERT_TRUE(b.execute(system, "initialize_state", {{"id_salt", 2}}).result.ok());
   ASSERT_TRUE(c.replay(Principal{kSystemAccount, "", ""}, "initialize_state", {{"id_salt", 1}}).result.ok());
-  EXPECT_NE(ipam_id(a), ipam_id(b));
-  EXPECT_EQ(ipam_id(a), ipam_id(c));  // replay gives the same ids
+  std::string in_a = ipam_id(a), in_b = ipam_id(b), in_c = ipam_id(c);
+  EXPECT_NE(in_a, in_b);
+  EXPECT_EQ(in_a, in_c);  // replay gives the same ids
   // Only the daemon, only once, only before any state exists.
   EXPECT_EQ(a.execute(system, "initialize_state", {{"id_salt", 3}}).result.status().reason(),
             "already-initialized");
