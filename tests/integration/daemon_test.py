@@ -155,6 +155,23 @@ class Api(DaemonTest):
         self.assertIn("byoipd_store_commit_duration_seconds_bucket", text)
 
 
+class Tls(DaemonTest):
+    def test_https_with_configured_certificate(self):
+        import subprocess
+        cert, key = os.path.join(self.workdir, "cert.pem"), os.path.join(self.workdir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        d = self.daemon(tls=(cert, key))
+        self.assertTrue(d.url.startswith("https://"))
+        self.assertEqual(d.ok("GET", "/v1/whoami", MGMT)["account"], MGMT)
+        rc, out, err = d.ctl("whoami", account=NET)
+        self.assertNotEqual(rc, 0, "byoipctl without --cacert must refuse the self-signed cert")
+        env_rc, out, err = d.ctl("--cacert", cert, "whoami", account=NET)
+        self.assertEqual(env_rc, 0, err)
+        self.assertEqual(out["account"], NET)
+
+
 class Config(DaemonTest):
     def test_sighup_reload_and_bad_config(self):
         d = self.daemon()

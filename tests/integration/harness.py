@@ -29,21 +29,25 @@ def sha256(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def config_yaml(state_dir, extra=""):
+def config_yaml(state_dir, extra="", tls=None):
     accounts = "".join(
         f'    - id: "{acct}"\n      name: acct{acct[:3]}\n'
         + (f"      ou: {OUS[acct]}\n" if OUS[acct] else "")
         + f"      token_sha256: {sha256(tok)}\n"
         for acct, tok in TOKENS.items())
-    return (f"listen:\n  api: 127.0.0.1:1\nstate_dir: {state_dir}\n"
+    listen = "listen:\n  api: 127.0.0.1:1\n"
+    if tls:
+        listen += f"  tls:\n    cert: {tls[0]}\n    key: {tls[1]}\n"
+    return (f"{listen}state_dir: {state_dir}\n"
             f"log:\n  level: info\n"
             f"organization:\n  id: o-testorg\n  management_account: \"{MGMT}\"\n  accounts:\n{accounts}"
             + extra)
 
 
 class Daemon:
-    def __init__(self, workdir, extra_config=""):
+    def __init__(self, workdir, extra_config="", tls=None):
         self.workdir = workdir
+        self.tls = tls  # (cert, key) PEM paths: serve HTTPS
         self.state_dir = os.path.join(workdir, "state")
         self.config_path = os.path.join(workdir, "byoipd.yaml")
         self.log_path = os.path.join(workdir, "byoipd.log")
@@ -53,7 +57,7 @@ class Daemon:
 
     def write_config(self, extra=""):
         with open(self.config_path, "w") as f:
-            f.write(config_yaml(self.state_dir, extra))
+            f.write(config_yaml(self.state_dir, extra, self.tls))
 
     def start(self, timeout=20):
         with open(self.log_path, "a") as log:
@@ -67,7 +71,7 @@ class Daemon:
                     raise RuntimeError(f"byoipd exited with {self.proc.returncode}: {self.log()}")
                 continue
             if line.startswith("byoipd: listening on "):
-                self.url = "http://" + line.split()[-1]
+                self.url = ("https://" if self.tls else "http://") + line.split()[-1]
                 self.proc.stdout.close()  # nothing more is printed there
                 return self
         raise RuntimeError("byoipd did not start: " + self.log())
@@ -99,8 +103,12 @@ class Daemon:
             req.add_header("Authorization", "Bearer " + tok)
         if data is not None:
             req.add_header("Content-Type", "application/json")
+        context = None
+        if self.tls:
+            import ssl
+            context = ssl.create_default_context(cafile=self.tls[0])
         try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
+            with urllib.request.urlopen(req, timeout=30, context=context) as resp:
                 text = resp.read().decode()
                 status = resp.status
         except urllib.error.HTTPError as e:
@@ -142,8 +150,8 @@ class DaemonTest(unittest.TestCase):
                 d.proc.wait()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def daemon(self, extra_config=""):
-        d = Daemon(self.workdir, extra_config)
+    def daemon(self, extra_config="", tls=None):
+        d = Daemon(self.workdir, extra_config, tls)
         self.daemons.append(d)
         return d.start()
 
