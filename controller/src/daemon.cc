@@ -397,6 +397,13 @@ class Daemon {
                                            req.method + " is not allowed on /v1/alarms"),
                      405);
       }
+      if (who->account != service_.delegated_admin() &&
+          who->account != config_.organization.management_account) {
+        return error("list_alarms",
+                     Status(Code::kPermissionDenied, "not-delegated-admin",
+                            "alarms name pools across the organization: only the management "
+                            "account and the delegated IPAM admin read them"));
+      }
       Json body = alarms_.to_json();
       body["request_id"] = request_id;
       return answer("list_alarms", HttpResponse{200, "application/json", body.dump() + "\n", {}});

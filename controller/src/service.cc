@@ -154,7 +154,12 @@ Outcome IpamService::execute(const Principal& who, const std::string& op, const 
   std::string request_text;
   if (idempotent_op(op)) {
     const Json& body = args.contains("body") ? args["body"] : empty_object();
-    if (body.is_object() && body.contains("client_token") && body["client_token"].is_string()) {
+    if (body.is_object() && body.contains("client_token") && !body["client_token"].is_null()) {
+      if (!body["client_token"].is_string() || body["client_token"].get<std::string>().empty()) {
+        return Outcome{Status(Code::kInvalidArgument, "invalid-request",
+                              "body.client_token must be a non-empty string"),
+                       false};
+      }
       token_key.emplace(who.account, body["client_token"].get<std::string>());
       Json canonical = args;
       canonical["body"].erase("client_token");

@@ -35,6 +35,11 @@ Result<Json> IpamService::run_access(const Principal& who, const std::string& op
                                      const Json& args, bool& mutated) {
   const Json& body = body_arg(args);
   if (op == "describe_organization") {
+    if (!is_admin(who) && who.account != org_.management_account) {
+      return Status(Code::kPermissionDenied, "not-delegated-admin",
+                    "only the management account and the delegated IPAM admin read the "
+                    "organization; " + who.account + " is neither");
+    }
     Json accounts = Json::array();
     for (const auto& a : org_.accounts) {
       accounts.push_back(Json{{"id", a.id}, {"name", a.name}, {"ou", a.ou}});
@@ -93,6 +98,15 @@ Result<Json> IpamService::run_access(const Principal& who, const std::string& op
     for (const auto& [sid, s] : shares_) items.push_back(share_json(s));
     return paginate(std::move(items), args, "shares");
   }
+  // Bodies are checked before the share is looked up (400 before 404).
+  std::string body_pool, body_principal;
+  if (op == "associate_share_pool" || op == "associate_share_principal") {
+    Fields f(body);
+    const char* key = op == "associate_share_pool" ? "pool_id" : "principal";
+    (op == "associate_share_pool" ? body_pool : body_principal) = f.required_str(key);
+    f.only({key});
+    if (!f.ok()) return f.status();
+  }
   auto share = find_share();
   if (!share.ok()) return share.status();
   Share& s = **share;
@@ -103,9 +117,9 @@ Result<Json> IpamService::run_access(const Principal& who, const std::string& op
     return Json{{"deleted", id}};
   }
   if (op == "associate_share_pool" || op == "disassociate_share_pool") {
-    std::string pool = op == "associate_share_pool" ? Fields(body).str("pool_id").value_or("")
-                                                    : path_arg(args, "pool_id");
+    std::string pool = path_arg(args, "pool_id");
     if (op == "associate_share_pool") {
+      pool = body_pool;
       if (pool.rfind("ipam-pool-", 0) != 0) {
         return Status(Code::kInvalidArgument, "only-pools-shareable",
                       "'" + pool + "' is not a pool: share the pool, never the IPAM or a scope");
@@ -127,14 +141,9 @@ Result<Json> IpamService::run_access(const Principal& who, const std::string& op
     return Json{{"share", share_json(s)}};
   }
   if (op == "associate_share_principal" || op == "disassociate_share_principal") {
-    std::string principal = op == "associate_share_principal"
-                                ? Fields(body).str("principal").value_or("")
-                                : path_arg(args, "principal");
+    std::string principal = path_arg(args, "principal");
     if (op == "associate_share_principal") {
-      if (principal.empty()) {
-        return Status(Code::kInvalidArgument, "invalid-request",
-                      "body.principal is required: an account id, an OU id or the organization id");
-      }
+      principal = body_principal;
       if (!in_organization(principal) && !s.allow_external_principals) {
         return Status(Code::kPermissionDenied, "external-principal",
                       principal + " is outside organization " + org_.id + " and share " + id +

@@ -76,7 +76,12 @@ Result<Json> IpamService::run_ipam(const Principal& who, const std::string& op, 
     return Json{{"ipam", to_json(*r)}};
   }
   if (op == "delete_ipam") {
-    bool cascade = query_arg(args, "cascade").value_or("false") == "true";
+    std::string cascade_text = query_arg(args, "cascade").value_or("false");
+    if (cascade_text != "true" && cascade_text != "false") {
+      return Status(Code::kInvalidArgument, "invalid-request",
+                    "cascade '" + cascade_text + "' is not a boolean; allowed: true, false");
+    }
+    bool cascade = cascade_text == "true";
     Status st = engine_.delete_ipam(path_arg(args, "ipam_id"), cascade);
     if (!st.ok()) return st;
     mutated = true;

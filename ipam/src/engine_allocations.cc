@@ -89,15 +89,16 @@ Result<int> IpamEngine::State::check_request(uint64_t pool_serial,
   }
   if (req.resource) {
     const ResourceRef& r = *req.resource;
-    std::string who = std::string(to_string(r.type)) + " " + (r.id.empty() ? "(new)" : r.id);
+    if (Status st = check_resource(r); !st.ok()) return st;
+    std::string who = std::string(to_string(r.type)) + " " + r.id;
     if (!pool.locale) {
-      return Status(Code::kFailedPrecondition, "locale-mismatch",
+      return Status(Code::kInvalidArgument, "locale-mismatch",
                     pid + " has no locale, so it cannot allocate to " + who + " in region " +
                         r.region + "; draw from a pool whose locale is " + r.region +
                         " (pin the regional layer, keep only the top pool locale-free)");
     }
     if (*pool.locale != r.region) {
-      return Status(Code::kFailedPrecondition, "locale-mismatch",
+      return Status(Code::kInvalidArgument, "locale-mismatch",
                     pid + " has locale " + *pool.locale + " but " + who + " is in region " +
                         r.region + "; only a pool whose locale matches the resource's region "
                         "can allocate to it");

@@ -14,6 +14,28 @@ bool in_provisioned_cidr(const PoolRec& pool, const Prefix& cidr) {
   });
 }
 
+// The overlap status of one resource CIDR against the rest of its scope
+// (for single-resource answers; the report computes all at once).
+OverlapStatus overlap_in_scope(const std::map<ResourceKey, ResourceRec>& resources,
+                               const ResourceKey& key) {
+  if (resources.at(key).ignored) return OverlapStatus::kIgnored;
+  for (auto it = resources.lower_bound(ResourceKey{key.scope, "", Prefix()});
+       it != resources.end() && it->first.scope == key.scope; ++it) {
+    if (it->first == key || it->second.ignored) continue;
+    if (it->first.cidr.overlaps(key.cidr)) return OverlapStatus::kOverlapping;
+  }
+  return OverlapStatus::kNonoverlapping;
+}
+
+ResourceCidr with_overlap(const IpamEngine::State& s, const ResourceKey& key,
+                          const ResourceRec& rec) {
+  ResourceCidr out = s.resource_info(key, rec);
+  out.overlap = overlap_in_scope(s.resources, key);
+  return out;
+}
+
+}  // namespace
+
 Status check_resource(const ResourceRef& r) {
   if (r.id.empty()) {
     return Status(Code::kInvalidArgument, "invalid-resource",
@@ -28,7 +50,6 @@ Status check_resource(const ResourceRef& r) {
   return {};
 }
 
-}  // namespace
 
 ResourceCidr IpamEngine::State::resource_info(const ResourceKey& key,
                                               const ResourceRec& rec) const {
@@ -135,7 +156,7 @@ Result<ResourceCidr> IpamEngine::register_resource(std::string_view scope_id,
       }
     }
   }
-  return s_->resource_info(key, rec);
+  return with_overlap(*s_, key, rec);
 }
 
 Result<ResourceCidr> IpamEngine::import_resource(std::string_view pool_id,
@@ -152,7 +173,7 @@ Result<ResourceCidr> IpamEngine::import_resource(std::string_view pool_id,
   auto existing = s_->resources.find(key);
   if (existing != s_->resources.end() && existing->second.pool) {
     if (*existing->second.pool == *s && existing->second.has_allocation) {
-      return s_->resource_info(key, existing->second);
+      return with_overlap(*s_, key, existing->second);
     }
     if (*existing->second.pool != *s) {
       return Status(Code::kAlreadyExists, "resource-already-managed",
@@ -172,7 +193,7 @@ Result<ResourceCidr> IpamEngine::import_resource(std::string_view pool_id,
     pool.details[slot] = AllocDetails{resource.id, resource.owner, resource.region, {}, 0};
     rec.has_allocation = true;
   }
-  return s_->resource_info(key, rec);
+  return with_overlap(*s_, key, rec);
 }
 
 Result<ResourceCidr> IpamEngine::set_resource_ignored(std::string_view scope_id,
@@ -188,7 +209,7 @@ Result<ResourceCidr> IpamEngine::set_resource_ignored(std::string_view scope_id,
                       " in " + std::string(scope_id));
   }
   it->second.ignored = ignored;
-  return s_->resource_info(key, it->second);
+  return with_overlap(*s_, key, it->second);
 }
 
 Status IpamEngine::remove_resource_cidr(std::string_view scope_id, std::string_view resource_id,

@@ -136,6 +136,9 @@ struct IpamEngine::State {
   void unmanage_resources_of_pool(uint64_t pool);
 };
 
+// A resource must have an id and a resource type (not custom/ipam-pool).
+Status check_resource(const ResourceRef& r);
+
 // "a, b, c and 4 more"
 std::string list_text(const std::vector<std::string>& items, size_t max_items = 5);
 
