@@ -247,6 +247,9 @@ class AttributeDecoder {
 
   void finish() {
     if (!options_.four_octet_as) reconcile_as4();
+    // In the order encode sends them, so decode(encode(x)) == x.
+    std::stable_sort(out_.unknown.begin(), out_.unknown.end(),
+                     [](const RawAttribute& a, const RawAttribute& b) { return a.type < b.type; });
   }
 
  private:

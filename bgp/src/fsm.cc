@@ -108,10 +108,11 @@ std::string_view timer_name(Timer timer) {
 
 std::string_view event_name(const Event& event) {
   static constexpr std::string_view kNames[] = {
-      "ManualStart",         "ManualStop",         "AutomaticStart",   "TimerExpired",
-      "TcpConnected",        "TcpConnectionFails", "OpenReceived",     "KeepaliveReceived",
-      "UpdateReceived",      "RouteRefreshReceived", "NotificationReceived", "DecodeError",
-      "OpenCollisionDump",   "PrefixLimitExceeded", "UpdateSent"};
+      "ManualStart",       "ManualStop",           "AutomaticStart",
+      "TimerExpired",      "TcpConnected",         "TcpConnectionFails",
+      "OpenReceived",      "KeepaliveReceived",    "UpdateReceived",
+      "RouteRefreshReceived", "NotificationReceived", "MalformedMessage",
+      "OpenCollisionDump", "PrefixLimitExceeded",  "UpdateSent"};  // Event's order
   static_assert(std::size(kNames) == std::variant_size_v<Event>);
   return kNames[event.index()];
 }
@@ -129,7 +130,7 @@ std::string_view down_reason_name(DownReason reason) {
   return "?";
 }
 
-std::string describe(const Action& action) {
+std::string describe(const FsmAction& action) {
   struct Describe {
     std::string operator()(const Connect&) const { return "Connect"; }
     std::string operator()(const DropConnection&) const { return "DropConnection"; }
@@ -197,7 +198,7 @@ std::optional<Notification> check_open(const PeerConfig& config, const Open& pee
   return std::nullopt;
 }
 
-Negotiated negotiate(const Open& local, const Open& peer) {
+Negotiated negotiate_session(const Open& local, const Open& peer) {
   Negotiated n;
   // RFC 4271 4.2: the smaller Hold Time; RFC 4271 10: keepalive a third.
   n.hold_time = std::min(local.hold_time, peer.hold_time);
@@ -250,8 +251,8 @@ std::optional<std::chrono::seconds> Fsm::uptime() const {
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - *established_at_);
 }
 
-std::vector<Action> Fsm::handle(const Event& event) {
-  std::vector<Action> out;
+std::vector<FsmAction> Fsm::handle(const Event& event) {
+  std::vector<FsmAction> out;
   if (const auto* expired = std::get_if<TimerExpired>(&event)) {
     bool& armed = armed_[static_cast<size_t>(expired->timer)];
     if (!armed) return out;  // stopped or restarted since: stale
@@ -269,7 +270,7 @@ std::vector<Action> Fsm::handle(const Event& event) {
 }
 
 // RFC 4271 8.2.2 Idle: refuse connections; start on events 1, 3 (4, 5).
-void Fsm::on_idle(const Event& event, std::vector<Action>& out) {
+void Fsm::on_idle(const Event& event, std::vector<FsmAction>& out) {
   if (is<ManualStart>(event)) {
     stop_timer(Timer::kIdleHold, out);  // an operator start overrides the hold
     connect_retry_counter_ = 0;
@@ -290,7 +291,7 @@ void Fsm::on_idle(const Event& event, std::vector<Action>& out) {
   }
 }
 
-void Fsm::start(std::vector<Action>& out) {
+void Fsm::start(std::vector<FsmAction>& out) {
   if (config_.passive) {
     state_ = State::kActive;  // wait for the peer; see PeerConfig::passive
     return;
@@ -302,7 +303,7 @@ void Fsm::start(std::vector<Action>& out) {
 }
 
 // RFC 4271 8.2.2 Connect: an outbound attempt is in flight.
-void Fsm::on_connect(const Event& event, std::vector<Action>& out) {
+void Fsm::on_connect(const Event& event, std::vector<FsmAction>& out) {
   if (is<ManualStart>(event) || is<AutomaticStart>(event) || is<UpdateSent>(event) ||
       is<PrefixLimitExceeded>(event)) {
     return;
@@ -331,7 +332,7 @@ void Fsm::on_connect(const Event& event, std::vector<Action>& out) {
 }
 
 // RFC 4271 8.2.2 Active: listening, nothing in flight.
-void Fsm::on_active(const Event& event, std::vector<Action>& out) {
+void Fsm::on_active(const Event& event, std::vector<FsmAction>& out) {
   if (is<ManualStart>(event) || is<AutomaticStart>(event) || is<UpdateSent>(event) ||
       is<PrefixLimitExceeded>(event)) {
     return;
@@ -356,7 +357,7 @@ void Fsm::on_active(const Event& event, std::vector<Action>& out) {
 
 // Connect/Active, events 14, 16, 17 without DelayOpen: send OPEN and wait
 // for the peer's under the large hold timer.
-void Fsm::accept_connection(bool inbound, std::vector<Action>& out) {
+void Fsm::accept_connection(bool inbound, std::vector<FsmAction>& out) {
   stop_timer(Timer::kConnectRetry, out);
   connected_ = true;
   inbound_ = inbound;
@@ -366,7 +367,7 @@ void Fsm::accept_connection(bool inbound, std::vector<Action>& out) {
 }
 
 // RFC 4271 8.2.2 OpenSent: our OPEN is out, waiting for the peer's.
-void Fsm::on_open_sent(const Event& event, std::vector<Action>& out) {
+void Fsm::on_open_sent(const Event& event, std::vector<FsmAction>& out) {
   if (is<ManualStart>(event) || is<AutomaticStart>(event) || is<UpdateSent>(event) ||
       is<PrefixLimitExceeded>(event) || is<TcpConnected>(event)) {
     return;  // a second connection is the session layer's (6.8)
@@ -385,24 +386,24 @@ void Fsm::on_open_sent(const Event& event, std::vector<Action>& out) {
   }
 }
 
-void Fsm::receive_open(const Open& open, std::vector<Action>& out) {
+void Fsm::receive_open(const Open& open, std::vector<FsmAction>& out) {
   if (auto error = check_open(config_, open)) {
     close({.reason = DownReason::kErrorDetected, .send = std::move(error)}, out);
     return;
   }
-  negotiated_ = negotiate(local_open(config_), open);
+  negotiated_ = negotiate_session(local_open(config_), open);
   out.push_back(SendKeepalive{});
   if (negotiated_->hold_time > 0) {
     start_timer(Timer::kKeepalive, negotiated_->keepalive_time, out);
     start_timer(Timer::kHold, negotiated_->hold_time, out);
   } else {
-    stop_timer(Timer::kHold, out);  // RFC 4271 4.4: hold time 0, no timers
+    stop_timer(Timer::kHold, out);  // 8.2.2: hold time 0 starts neither timer
   }
   state_ = State::kOpenConfirm;
 }
 
 // RFC 4271 8.2.2 OpenConfirm: OPENs exchanged, waiting for a KEEPALIVE.
-void Fsm::on_open_confirm(const Event& event, std::vector<Action>& out) {
+void Fsm::on_open_confirm(const Event& event, std::vector<FsmAction>& out) {
   if (is<KeepaliveReceived>(event)) {
     restart_hold_timer(out);
     established_at_ = clock_.now();
@@ -419,7 +420,7 @@ void Fsm::on_open_confirm(const Event& event, std::vector<Action>& out) {
 
 // RFC 4271 8.2.2 Established, and the events every open state (OpenSent,
 // OpenConfirm, Established) handles alike.
-void Fsm::on_established(const Event& event, std::vector<Action>& out) {
+void Fsm::on_established(const Event& event, std::vector<FsmAction>& out) {
   if (is<ManualStart>(event) || is<AutomaticStart>(event) || is<TcpConnected>(event)) {
     return;
   }
@@ -427,7 +428,8 @@ void Fsm::on_established(const Event& event, std::vector<Action>& out) {
     // RFC 4486 Cease/2, with the RFC 9003 shutdown communication if given.
     Notification cease =
         stop->shutdown_message
-            ? Notification::cease_with_message(kCeaseAdministrativeShutdown, *stop->shutdown_message)
+            ? Notification::cease_with_message(kCeaseAdministrativeShutdown,
+                                               *stop->shutdown_message)
             : notification(ErrorCode::kCease, kCeaseAdministrativeShutdown);
     close({.reason = DownReason::kManualStop, .send = std::move(cease), .restart = Restart::kNone},
           out);
@@ -441,15 +443,16 @@ void Fsm::on_established(const Event& event, std::vector<Action>& out) {
   } else if (const auto* notif = std::get_if<NotificationReceived>(&event)) {
     // Never answered (RFC 4271 4.5: the sender closes). 8.2.2 does not count
     // a version error (event 24) towards ConnectRetryCounter.
-    bool version_error = notif->notification.code == static_cast<uint8_t>(ErrorCode::kOpenMessage) &&
-                         notif->notification.subcode == kOpenBadVersion;
+    const Notification& received = notif->notification;
+    bool version_error = received.code == static_cast<uint8_t>(ErrorCode::kOpenMessage) &&
+                         received.subcode == kOpenBadVersion;
     close({.reason = DownReason::kNotificationReceived,
-           .received = notif->notification,
+           .received = received,
            .count_retry = !version_error},
           out);
   } else if (is<TcpConnectionFails>(event)) {
     close({.reason = DownReason::kConnectionLost}, out);
-  } else if (const auto* error = std::get_if<DecodeError>(&event)) {
+  } else if (const auto* error = std::get_if<MalformedMessage>(&event)) {
     close({.reason = DownReason::kErrorDetected, .send = error->notification}, out);
   } else if (is<OpenCollisionDump>(event)) {
     // RFC 4271 6.8 / RFC 4486: Cease/7. The surviving connection carries on,
@@ -473,7 +476,7 @@ void Fsm::on_established(const Event& event, std::vector<Action>& out) {
   } else if (const auto* exceeded = std::get_if<PrefixLimitExceeded>(&event)) {
     exceed_prefix_limit(exceeded->prefix_count, exceeded->limit, out);
   } else if (is<RouteRefreshReceived>(event)) {
-    return;  // the RIB answers; not a hold-timer message (RFC 4271 4.4)
+    return;  // the RIB answers; not a hold-timer message (RFC 4271 4.2)
   } else {
     unexpected(out);
   }
@@ -481,7 +484,7 @@ void Fsm::on_established(const Event& event, std::vector<Action>& out) {
 
 // RFC 4486: tear down with Cease/1 and restart after the configured delay,
 // or warn once until the count falls back under the limit.
-void Fsm::check_prefix_limit(uint32_t prefix_count, std::vector<Action>& out) {
+void Fsm::check_prefix_limit(uint32_t prefix_count, std::vector<FsmAction>& out) {
   if (!config_.max_prefixes) return;
   if (prefix_count <= *config_.max_prefixes) {
     prefix_warned_ = false;
@@ -490,7 +493,7 @@ void Fsm::check_prefix_limit(uint32_t prefix_count, std::vector<Action>& out) {
   exceed_prefix_limit(prefix_count, *config_.max_prefixes, out);
 }
 
-void Fsm::exceed_prefix_limit(uint32_t prefix_count, uint32_t limit, std::vector<Action>& out) {
+void Fsm::exceed_prefix_limit(uint32_t prefix_count, uint32_t limit, std::vector<FsmAction>& out) {
   if (config_.max_prefix_teardown) {
     close({.reason = DownReason::kPrefixLimit,
            .send = notification(ErrorCode::kCease, kCeaseMaxPrefixes),
@@ -502,7 +505,7 @@ void Fsm::exceed_prefix_limit(uint32_t prefix_count, uint32_t limit, std::vector
   }
 }
 
-void Fsm::unexpected(std::vector<Action>& out) {
+void Fsm::unexpected(std::vector<FsmAction>& out) {
   std::optional<Notification> send;
   switch (state_) {
     case State::kOpenSent:
@@ -523,7 +526,7 @@ void Fsm::unexpected(std::vector<Action>& out) {
 // Every way back to Idle (RFC 4271 8.2.2: stop timers, send the NOTIFICATION,
 // drop the connection, release resources, count the retry), then the
 // automatic restart that recovers the peer without an operator.
-void Fsm::close(Close close, std::vector<Action>& out) {
+void Fsm::close(Close close, std::vector<FsmAction>& out) {
   stop_timer(Timer::kConnectRetry, out);
   stop_timer(Timer::kHold, out);
   stop_timer(Timer::kKeepalive, out);
@@ -571,12 +574,12 @@ uint16_t Fsm::next_idle_hold() {
   return static_cast<uint16_t>(delay);
 }
 
-void Fsm::start_timer(Timer timer, uint16_t seconds, std::vector<Action>& out) {
+void Fsm::start_timer(Timer timer, uint16_t seconds, std::vector<FsmAction>& out) {
   armed_[static_cast<size_t>(timer)] = true;
   out.push_back(StartTimer{timer, seconds});
 }
 
-void Fsm::stop_timer(Timer timer, std::vector<Action>& out) {
+void Fsm::stop_timer(Timer timer, std::vector<FsmAction>& out) {
   bool& armed = armed_[static_cast<size_t>(timer)];
   if (!armed) return;
   armed = false;
@@ -585,7 +588,7 @@ void Fsm::stop_timer(Timer timer, std::vector<Action>& out) {
 
 // RFC 4271 8.2.2: a KEEPALIVE or UPDATE restarts the HoldTimer, unless the
 // negotiated hold time is zero.
-void Fsm::restart_hold_timer(std::vector<Action>& out) {
+void Fsm::restart_hold_timer(std::vector<FsmAction>& out) {
   if (negotiated_->hold_time > 0) start_timer(Timer::kHold, negotiated_->hold_time, out);
 }
 

@@ -122,7 +122,7 @@ DecodeResult decode_open(Bytes body) {
     // Data: the largest supported version below the one bid, as 2 octets.
     return open_error(subcode::open::kUnsupportedVersion,
                       "OPEN version " + std::to_string(open.version) +
-                          " is not supported; only version 4 is",
+                          " is not supported; only version 4 is (RFC 4271 6.2)",
                       {0, 4});
   }
   if (open.my_as == 0) {
@@ -348,9 +348,9 @@ Notification Notification::cease_with_message(uint8_t subcode, const std::string
     if (n == 0 || end + n > 255) break;
     end += n;
   }
-  Notification n{static_cast<uint8_t>(ErrorCode::kCease), subcode, {}};
-  n.data.push_back(static_cast<uint8_t>(end));
-  n.data.insert(n.data.end(), message.begin(), message.begin() + static_cast<std::ptrdiff_t>(end));
+  Notification n{static_cast<uint8_t>(ErrorCode::kCease), subcode, std::vector<uint8_t>(end + 1)};
+  n.data[0] = static_cast<uint8_t>(end);
+  for (size_t i = 0; i < end; ++i) n.data[i + 1] = static_cast<uint8_t>(message[i]);
   return n;
 }
 

@@ -44,6 +44,10 @@ using internal::make_error;
 using internal::Reader;
 using internal::Writer;
 
+std::vector<AfiSafi> unicast_families() {
+  return {{Afi::kIpv4, Safi::kUnicast}, {Afi::kIpv6, Safi::kUnicast}};
+}
+
 std::string_view action_name(Action action) {
   switch (action) {
     case Action::kNone: return "none";
@@ -295,6 +299,7 @@ Result<std::vector<uint8_t>> encode(const Message& message, const CodecOptions& 
   Writer w(out);
   for (int i = 0; i < 16; ++i) w.u8(0xff);
   const size_t length_at = w.reserve_u16();
+  static_assert(std::is_same_v<std::variant_alternative_t<4, Message>, RouteRefresh>);
   w.u8(static_cast<uint8_t>(message.index() + 1));  // variant order = type codes 1..5
   Status s = std::visit(
       [&](const auto& m) -> Status {
@@ -426,7 +431,7 @@ std::optional<DecodeError> check_bgp_identifier(const Open& open, uint32_t local
                         IpAddress::v4(local_identifier).to_string() + " (RFC 6286 2.2)");
 }
 
-CodecOptions negotiate(const Open& local, const Open& remote) {
+CodecOptions codec_options_for(const Open& local, const Open& remote) {
   CodecOptions o;
   o.four_octet_as = local.capabilities.four_octet_as.has_value() &&
                     remote.capabilities.four_octet_as.has_value();

@@ -1,8 +1,13 @@
 #include "byoipd/bgp/fsm.h"
 
+// With the codec's header too: the session layer includes both, so their
+// names must not collide.
+#include "byoipd/bgp/wire.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -51,9 +56,9 @@ Open peer_open(uint16_t hold_time = 90) {
 
 Notification notif(uint8_t code, uint8_t subcode) { return Notification{code, subcode, {}}; }
 
-std::string summary(const std::vector<Action>& actions) {
+std::string summary(const std::vector<FsmAction>& actions) {
   std::string out;
-  for (const Action& action : actions) {
+  for (const FsmAction& action : actions) {
     if (!out.empty()) out += ' ';
     out += describe(action);
   }
@@ -67,9 +72,9 @@ class Loop {
  public:
   explicit Loop(PeerConfig config) : fsm_(std::move(config), clock_) {}
 
-  std::vector<Action> feed(const Event& event) {
-    std::vector<Action> actions = fsm_.handle(event);
-    for (const Action& action : actions) {
+  std::vector<FsmAction> feed(const Event& event) {
+    std::vector<FsmAction> actions = fsm_.handle(event);
+    for (const FsmAction& action : actions) {
       if (const auto* start = std::get_if<StartTimer>(&action)) {
         deadlines_[start->timer] = clock_.now() + seconds(start->seconds);
       } else if (const auto* stop = std::get_if<StopTimer>(&action)) {
@@ -84,7 +89,7 @@ class Loop {
   // Moves the clock forward, firing due timers; returns what they caused.
   std::string advance(seconds by) {
     Clock::TimePoint until = clock_.now() + by;
-    std::vector<Action> fired;
+    std::vector<FsmAction> fired;
     for (;;) {
       auto next = deadlines_.end();
       for (auto it = deadlines_.begin(); it != deadlines_.end(); ++it) {
@@ -96,7 +101,7 @@ class Loop {
       clock_.set(next->second);
       Timer timer = next->first;
       deadlines_.erase(next);
-      for (Action& action : feed(TimerExpired{timer})) fired.push_back(std::move(action));
+      for (FsmAction& action : feed(TimerExpired{timer})) fired.push_back(std::move(action));
     }
     clock_.set(until);
     return summary(fired);
@@ -121,7 +126,7 @@ class Loop {
   bool armed(Timer timer) const { return deadlines_.count(timer) > 0; }
   int count(const std::string& described) const {
     int n = 0;
-    for (const Action& action : log_) n += describe(action) == described;
+    for (const FsmAction& action : log_) n += describe(action) == described;
     return n;
   }
   Fsm& fsm() { return fsm_; }
@@ -131,7 +136,7 @@ class Loop {
   ManualClock clock_;
   Fsm fsm_;
   std::map<Timer, Clock::TimePoint> deadlines_;
-  std::vector<Action> log_;
+  std::vector<FsmAction> log_;
 };
 
 // ---- (state, event) -> (next state, actions) ---------------------------------
@@ -143,6 +148,7 @@ struct TransitionCase {
   State to;
   const char* actions;
 };
+void PrintTo(const TransitionCase& c, std::ostream* os) { *os << c.name; }
 
 // The common tail of a close that schedules the automatic restart.
 #define DROP_THEN_RESTART "DropConnection StartTimer(IdleHold,5)"
@@ -183,7 +189,7 @@ const TransitionCase kTransitions[] = {
      "StopTimer(ConnectRetry) " DROP_THEN_RESTART},
     {"ConnectNotification", State::kConnect, NotificationReceived{notif(6, 2)}, State::kIdle,
      "StopTimer(ConnectRetry) " DROP_THEN_RESTART},
-    {"ConnectDecodeError", State::kConnect, DecodeError{notif(1, 2)}, State::kIdle,
+    {"ConnectMalformed", State::kConnect, MalformedMessage{notif(1, 2)}, State::kIdle,
      "StopTimer(ConnectRetry) " DROP_THEN_RESTART},
     {"ConnectStaleHoldTimer", State::kConnect, TimerExpired{Timer::kHold}, State::kConnect, ""},
 
@@ -223,7 +229,7 @@ const TransitionCase kTransitions[] = {
      "StopTimer(Hold) SendNotification(5/1) " DROP_THEN_RESTART},
     {"OpenSentNotification", State::kOpenSent, NotificationReceived{notif(2, 2)}, State::kIdle,
      "StopTimer(Hold) " DROP_THEN_RESTART},
-    {"OpenSentDecodeError", State::kOpenSent, DecodeError{notif(1, 2)}, State::kIdle,
+    {"OpenSentMalformed", State::kOpenSent, MalformedMessage{notif(1, 2)}, State::kIdle,
      "StopTimer(Hold) SendNotification(1/2) " DROP_THEN_RESTART},
     {"OpenSentCollisionDump", State::kOpenSent, OpenCollisionDump{}, State::kIdle,
      "StopTimer(Hold) SendNotification(6/7) DropConnection"},
@@ -254,7 +260,7 @@ const TransitionCase kTransitions[] = {
      "StopTimer(Hold) StopTimer(Keepalive) SendNotification(5/2) " DROP_THEN_RESTART},
     {"OpenConfirmNotification", State::kOpenConfirm, NotificationReceived{notif(6, 3)},
      State::kIdle, "StopTimer(Hold) StopTimer(Keepalive) " DROP_THEN_RESTART},
-    {"OpenConfirmDecodeError", State::kOpenConfirm, DecodeError{notif(1, 3)}, State::kIdle,
+    {"OpenConfirmMalformed", State::kOpenConfirm, MalformedMessage{notif(1, 3)}, State::kIdle,
      "StopTimer(Hold) StopTimer(Keepalive) SendNotification(1/3) " DROP_THEN_RESTART},
     {"OpenConfirmCollisionDump", State::kOpenConfirm, OpenCollisionDump{}, State::kIdle,
      "StopTimer(Hold) StopTimer(Keepalive) SendNotification(6/7) DropConnection"},
@@ -289,7 +295,7 @@ const TransitionCase kTransitions[] = {
      State::kIdle,
      "StopTimer(Hold) StopTimer(Keepalive) DropConnection SessionDown(notification-received) "
      "StartTimer(IdleHold,5)"},
-    {"EstablishedDecodeError", State::kEstablished, DecodeError{notif(3, 1)}, State::kIdle,
+    {"EstablishedMalformed", State::kEstablished, MalformedMessage{notif(3, 1)}, State::kIdle,
      "StopTimer(Hold) StopTimer(Keepalive) SendNotification(3/1) DropConnection "
      "SessionDown(error-detected) StartTimer(IdleHold,5)"},
     {"EstablishedCollisionDump", State::kEstablished, OpenCollisionDump{}, State::kIdle,
@@ -320,7 +326,7 @@ INSTANTIATE_TEST_SUITE_P(Rfc4271Section8, FsmTransition, testing::ValuesIn(kTran
 TEST(FsmHandshake, ActivePeerReachesEstablished) {
   Loop loop(active_config());
   EXPECT_EQ(loop.step(ManualStart{}), "StartTimer(ConnectRetry,30) Connect");
-  std::vector<Action> sent = loop.feed(TcpConnected{.inbound = false});
+  std::vector<FsmAction> sent = loop.feed(TcpConnected{.inbound = false});
   ASSERT_EQ(sent.size(), 3u);
   const Open& open = std::get<SendOpen>(sent[1]).open;
   EXPECT_EQ(open.my_as, kLocalAs);
@@ -332,7 +338,7 @@ TEST(FsmHandshake, ActivePeerReachesEstablished) {
   loop.feed(OpenReceived{peer_open()});
   EXPECT_EQ(loop.fsm().state(), State::kOpenConfirm);
   loop.clock().advance(seconds(2));
-  std::vector<Action> up = loop.feed(KeepaliveReceived{});
+  std::vector<FsmAction> up = loop.feed(KeepaliveReceived{});
   ASSERT_EQ(loop.fsm().state(), State::kEstablished);
   const Negotiated& negotiated = std::get<SessionEstablished>(up.back()).negotiated;
   EXPECT_EQ(negotiated.hold_time, 90);
@@ -389,7 +395,8 @@ TEST(FsmTimers, HoldExpiresInOpenSentAfterFourMinutes) {
   Loop loop(active_config());
   loop.drive_to(State::kOpenSent);
   EXPECT_EQ(loop.advance(seconds(239)), "");
-  EXPECT_EQ(loop.advance(seconds(1)), "SendNotification(4/0) DropConnection StartTimer(IdleHold,5)");
+  EXPECT_EQ(loop.advance(seconds(1)),
+            "SendNotification(4/0) DropConnection StartTimer(IdleHold,5)");
   EXPECT_EQ(loop.fsm().state(), State::kIdle);
   EXPECT_EQ(loop.fsm().last_down()->reason, DownReason::kHoldTimerExpired);
 }
@@ -455,6 +462,7 @@ struct HoldCase {
   uint16_t hold;
   uint16_t keepalive;
 };
+void PrintTo(const HoldCase& c, std::ostream* os) { *os << c.name; }
 
 const HoldCase kHoldCases[] = {
     {"TheirsSmaller", 90, 30, "SendKeepalive StartTimer(Keepalive,10) StartTimer(Hold,30)", 30,
@@ -464,10 +472,8 @@ const HoldCase kHoldCases[] = {
     {"Minimum", 90, 3, "SendKeepalive StartTimer(Keepalive,1) StartTimer(Hold,3)", 3, 1},
     {"TheirsZero", 90, 0, "SendKeepalive StopTimer(Hold)", 0, 0},
     {"OursZero", 0, 90, "SendKeepalive StopTimer(Hold)", 0, 0},
-    {"TheirsTwo", 90, 2, "StopTimer(Hold) SendNotification(2/6) DropConnection StartTimer(IdleHold,5)",
-     0, 0},
-    {"TheirsOne", 90, 1, "StopTimer(Hold) SendNotification(2/6) DropConnection StartTimer(IdleHold,5)",
-     0, 0},
+    {"TheirsTwo", 90, 2, "StopTimer(Hold) SendNotification(2/6) " DROP_THEN_RESTART, 0, 0},
+    {"TheirsOne", 90, 1, "StopTimer(Hold) SendNotification(2/6) " DROP_THEN_RESTART, 0, 0},
 };
 
 class HoldNegotiation : public testing::TestWithParam<HoldCase> {};
@@ -506,6 +512,7 @@ struct OpenCheckCase {
   Open open;
   std::optional<Notification> expected;
 };
+void PrintTo(const OpenCheckCase& c, std::ostream* os) { *os << c.name; }
 
 std::vector<OpenCheckCase> open_check_cases() {
   PeerConfig ebgp = active_config();
@@ -576,6 +583,18 @@ TEST(FsmOpen, BadPeerAsClosesTheSessionFromOpenSent) {
   EXPECT_EQ(loop.fsm().connect_retry_counter(), 1u);
 }
 
+// The codec's refusal travels as the NOTIFICATION it chose.
+TEST(FsmOpen, CodecRefusalIsSentAsTheCodecChoseIt) {
+  Loop loop(active_config());
+  loop.drive_to(State::kOpenSent);
+  DecodeError refused{2, 4, {0x7f}, "unsupported optional parameter 127"};
+  std::vector<FsmAction> actions = loop.feed(MalformedMessage{refused.notification()});
+  EXPECT_EQ(summary(actions),
+            "StopTimer(Hold) SendNotification(2/4) DropConnection StartTimer(IdleHold,5)");
+  EXPECT_EQ(std::get<SendNotification>(actions[1]).notification, (Notification{2, 4, {0x7f}}));
+  EXPECT_EQ(loop.fsm().last_down()->reason, DownReason::kErrorDetected);
+}
+
 TEST(LocalOpen, FourOctetAsUsesAsTrans) {
   PeerConfig config = active_config();
   config.local_as = 4200000000u;
@@ -593,14 +612,14 @@ TEST(Negotiate, FamiliesAreThoseBothAdvertise) {
   config.capabilities.route_refresh = true;
   Open theirs = peer_open();
   theirs.capabilities.multiprotocol = {AfiSafi{Afi::kIpv6, Safi::kUnicast}};
-  Negotiated n = negotiate(local_open(config), theirs);
+  Negotiated n = negotiate_session(local_open(config), theirs);
   EXPECT_EQ(n.families, (std::vector<AfiSafi>{{Afi::kIpv6, Safi::kUnicast}}));
   EXPECT_FALSE(n.route_refresh);
 
   // RFC 4760: no Multiprotocol capability means IPv4 unicast.
   theirs.capabilities.multiprotocol.clear();
   theirs.capabilities.route_refresh = true;
-  n = negotiate(local_open(config), theirs);
+  n = negotiate_session(local_open(config), theirs);
   EXPECT_EQ(n.families, (std::vector<AfiSafi>{{Afi::kIpv4, Safi::kUnicast}}));
   EXPECT_TRUE(n.route_refresh);
 }
@@ -617,6 +636,7 @@ struct CollisionCase {
   uint32_t remote_as;
   CollisionResolution expected;
 };
+void PrintTo(const CollisionCase& c, std::ostream* os) { *os << c.name; }
 
 constexpr uint32_t kLow = 0x0a000001;   // 10.0.0.1
 constexpr uint32_t kHigh = 0xc0000201;  // 192.0.2.1: compared as an unsigned integer
@@ -732,7 +752,7 @@ TEST(Restart, DampingDoublesTheIdleHoldUntilASessionIsStable) {
   std::vector<std::string> holds;
   flapping.drive_to(State::kEstablished);
   for (int i = 0; i < 7; ++i) {
-    std::vector<Action> down = flapping.feed(TcpConnectionFails{});
+    std::vector<FsmAction> down = flapping.feed(TcpConnectionFails{});
     holds.push_back(describe(down.back()));
     flapping.advance(seconds(120));  // the restart fires: Connect
     flapping.feed(TcpConnected{});
@@ -752,7 +772,7 @@ TEST(Restart, DampingDoublesTheIdleHoldUntilASessionIsStable) {
     flapping.advance(seconds(30));
     flapping.feed(KeepaliveReceived{});
   }
-  std::vector<Action> down = flapping.feed(TcpConnectionFails{});
+  std::vector<FsmAction> down = flapping.feed(TcpConnectionFails{});
   EXPECT_EQ(describe(down.back()), "StartTimer(IdleHold,5)");
 }
 
@@ -805,7 +825,7 @@ TEST(Restart, VersionNotificationDoesNotCountAsARetry) {
 TEST(ManualStop, ShutdownCommunicationRidesOnCease2) {
   Loop loop(active_config());
   loop.drive_to(State::kEstablished);
-  std::vector<Action> actions = loop.feed(ManualStop{"maintenance until 14:00"});
+  std::vector<FsmAction> actions = loop.feed(ManualStop{"maintenance until 14:00"});
   const Notification& sent = std::get<SendNotification>(actions[2]).notification;
   EXPECT_EQ(sent.code, 6);
   EXPECT_EQ(sent.subcode, 2);
@@ -898,7 +918,7 @@ TEST(GracefulRestart, LostTransportKeepsRoutesAsStale) {
     loop.feed(OpenReceived{theirs});
     loop.feed(KeepaliveReceived{});
     ASSERT_TRUE(loop.fsm().negotiated()->graceful_restart);
-    std::vector<Action> down = lose_transport ? loop.feed(TcpConnectionFails{})
+    std::vector<FsmAction> down = lose_transport ? loop.feed(TcpConnectionFails{})
                                               : loop.feed(TimerExpired{Timer::kHold});
     const auto& session_down = std::get<SessionDown>(down[down.size() - 2]);
     EXPECT_EQ(session_down.retain_stale_seconds,

@@ -25,6 +25,14 @@ inline CodecOptions two_octet() {
 inline Prefix P(const char* text) { return Prefix::parse(text).value(); }
 inline IpAddress A(const char* text) { return IpAddress::parse(text).value(); }
 
+inline Bytes from_hex(const std::string& hex) {
+  Bytes out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
 inline Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;
   for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());

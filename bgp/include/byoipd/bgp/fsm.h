@@ -107,8 +107,9 @@ struct UpdateReceived { uint32_t prefix_count = 0; };
 struct RouteRefreshReceived {};              // RFC 2918
 struct NotificationReceived { Notification notification; };  // events 24, 25
 // The codec refused a message (events 21, 22, 28): `notification` carries the
-// code, subcode and data it chose, and the Fsm sends it.
-struct DecodeError { Notification notification; };
+// code, subcode and data it chose (wire.h DecodeError::notification(), or an
+// RFC 7606 session reset), and the Fsm sends it.
+struct MalformedMessage { Notification notification; };
 struct OpenCollisionDump {};                 // event 23, see resolve_collision
 // A limit enforced elsewhere (per family, after import policy) was crossed;
 // handled like an UpdateReceived count above PeerConfig::max_prefixes.
@@ -117,7 +118,7 @@ struct UpdateSent {};                        // restarts the KeepaliveTimer
 
 using Event = std::variant<ManualStart, ManualStop, AutomaticStart, TimerExpired, TcpConnected,
                            TcpConnectionFails, OpenReceived, KeepaliveReceived, UpdateReceived,
-                           RouteRefreshReceived, NotificationReceived, DecodeError,
+                           RouteRefreshReceived, NotificationReceived, MalformedMessage,
                            OpenCollisionDump, PrefixLimitExceeded, UpdateSent>;
 std::string_view event_name(const Event& event);
 
@@ -162,11 +163,11 @@ struct SessionDown {
 };
 struct PrefixLimitWarning { uint32_t prefix_count; uint32_t limit; };
 
-using Action = std::variant<Connect, DropConnection, SendOpen, SendKeepalive, SendNotification,
+using FsmAction = std::variant<Connect, DropConnection, SendOpen, SendKeepalive, SendNotification,
                             StartTimer, StopTimer, SessionEstablished, SessionDown,
                             PrefixLimitWarning>;
 // "StartTimer(Hold,240)", "SendNotification(6/2)", ...: for logs and tests.
-std::string describe(const Action& action);
+std::string describe(const FsmAction& action);
 
 // ---- Pure decisions ----------------------------------------------------------
 
@@ -179,7 +180,7 @@ Open local_open(const PeerConfig& config);
 std::optional<Notification> check_open(const PeerConfig& config, const Open& peer);
 
 // REQUIRES: check_open(config, peer) accepted the OPEN.
-Negotiated negotiate(const Open& local, const Open& peer);
+Negotiated negotiate_session(const Open& local, const Open& peer);
 
 enum class CollisionResolution : uint8_t { kNoCollision, kCloseExisting, kCloseNew };
 
@@ -206,7 +207,7 @@ class Fsm {
 
   // Applies one event; returns the actions to carry out, in order. Expiry of
   // a timer the Fsm has since stopped or restarted is ignored.
-  std::vector<Action> handle(const Event& event);
+  std::vector<FsmAction> handle(const Event& event);
 
   State state() const { return state_; }
   const PeerConfig& config() const { return config_; }
@@ -232,27 +233,27 @@ class Fsm {
     Restart restart = Restart::kDamped;
   };
 
-  void on_idle(const Event& event, std::vector<Action>& out);
-  void on_connect(const Event& event, std::vector<Action>& out);
-  void on_active(const Event& event, std::vector<Action>& out);
-  void on_open_sent(const Event& event, std::vector<Action>& out);
-  void on_open_confirm(const Event& event, std::vector<Action>& out);
-  void on_established(const Event& event, std::vector<Action>& out);
+  void on_idle(const Event& event, std::vector<FsmAction>& out);
+  void on_connect(const Event& event, std::vector<FsmAction>& out);
+  void on_active(const Event& event, std::vector<FsmAction>& out);
+  void on_open_sent(const Event& event, std::vector<FsmAction>& out);
+  void on_open_confirm(const Event& event, std::vector<FsmAction>& out);
+  void on_established(const Event& event, std::vector<FsmAction>& out);
 
-  void start(std::vector<Action>& out);
-  void accept_connection(bool inbound, std::vector<Action>& out);
-  void receive_open(const Open& open, std::vector<Action>& out);
-  void check_prefix_limit(uint32_t prefix_count, std::vector<Action>& out);
-  void exceed_prefix_limit(uint32_t prefix_count, uint32_t limit, std::vector<Action>& out);
-  void close(Close close, std::vector<Action>& out);
+  void start(std::vector<FsmAction>& out);
+  void accept_connection(bool inbound, std::vector<FsmAction>& out);
+  void receive_open(const Open& open, std::vector<FsmAction>& out);
+  void check_prefix_limit(uint32_t prefix_count, std::vector<FsmAction>& out);
+  void exceed_prefix_limit(uint32_t prefix_count, uint32_t limit, std::vector<FsmAction>& out);
+  void close(Close close, std::vector<FsmAction>& out);
   // Closes for an event the state has no use for: FSM Error with the RFC 6608
   // subcode where a connection is up, a silent reset before that.
-  void unexpected(std::vector<Action>& out);
+  void unexpected(std::vector<FsmAction>& out);
   uint16_t next_idle_hold();
 
-  void start_timer(Timer timer, uint16_t seconds, std::vector<Action>& out);
-  void stop_timer(Timer timer, std::vector<Action>& out);
-  void restart_hold_timer(std::vector<Action>& out);
+  void start_timer(Timer timer, uint16_t seconds, std::vector<FsmAction>& out);
+  void stop_timer(Timer timer, std::vector<FsmAction>& out);
+  void restart_hold_timer(std::vector<FsmAction>& out);
 
   PeerConfig config_;
   const Clock& clock_;

@@ -36,6 +36,7 @@ struct GracefulRestart {  // RFC 4724 section 3
   struct Family {
     AfiSafi family;
     bool forwarding_preserved = false;
+    friend bool operator==(const Family&, const Family&) = default;
   };
   std::vector<Family> families;
   friend bool operator==(const GracefulRestart&, const GracefulRestart&) = default;

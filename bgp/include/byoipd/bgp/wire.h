@@ -76,6 +76,9 @@ constexpr uint8_t kFlagPartial = 0x20;
 constexpr uint8_t kFlagExtendedLength = 0x10;
 }  // namespace attr
 
+// IPv4 and IPv6 unicast: the families the codec can carry.
+std::vector<AfiSafi> unicast_families();
+
 // What the session negotiated, as a value.
 struct CodecOptions {
   // Both ends sent the 4-octet AS capability (RFC 6793 section 4.1). When
@@ -85,7 +88,7 @@ struct CodecOptions {
   // AFI/SAFIs whose MP_REACH_NLRI/MP_UNREACH_NLRI are accepted; attributes of
   // any other family are discarded (RFC 4760 section 7). IPv4 unicast NLRI in
   // the UPDATE's own fields is always accepted.
-  std::vector<AfiSafi> families = {{Afi::kIpv4, Safi::kUnicast}, {Afi::kIpv6, Safi::kUnicast}};
+  std::vector<AfiSafi> families = unicast_families();
 };
 
 // A NOTIFICATION the receiver must send before closing (RFC 4271 section 6),
@@ -147,6 +150,11 @@ FrameResult frame(std::span<const uint8_t> buffered);
 // ---- Decoding and encoding -----------------------------------------------
 
 // Decodes one whole message, header included. Never reads outside `message`.
+// Checks, besides the header: OPEN per RFC 4271 6.2 (version, My AS 0 per
+// RFC 7607, hold time 1-2, identifier 0, optional parameters, capability
+// layouts); UPDATE per RFC 4271 6.3 as revised by RFC 7606 (see findings);
+// ROUTE-REFRESH length per RFC 7313 section 5. Unknown optional transitive
+// attributes come back with the Partial bit set, sorted by type.
 DecodeResult decode(std::span<const uint8_t> message, const CodecOptions& options);
 
 // Encodes a message, header included. UPDATE path attributes go out with
@@ -174,14 +182,10 @@ std::optional<DecodeError> check_peer_as(const Open& open, uint32_t expected_asn
 std::optional<DecodeError> check_bgp_identifier(const Open& open, uint32_t local_identifier,
                                                 bool internal_peer);
 
-// The hold time a session uses: the smaller of the two (RFC 4271 4.2).
-inline uint16_t negotiated_hold_time(uint16_t local, uint16_t remote) {
-  return local < remote ? local : remote;
-}
-
-// What two OPENs negotiate for the codec: 4-octet AS when both sent the
-// capability; the multiprotocol families both listed (IPv4 unicast alone
-// when neither sent any, RFC 4760 section 8).
-CodecOptions negotiate(const Open& local, const Open& remote);
+// The codec options two OPENs negotiate: 4-octet AS when both sent the
+// capability (RFC 6793 section 4.1); the IPv4/IPv6 unicast families both
+// listed, a side without multiprotocol capabilities counting as IPv4
+// unicast only (RFC 4760 section 8).
+CodecOptions codec_options_for(const Open& local, const Open& remote);
 
 }  // namespace byoipd::bgp
