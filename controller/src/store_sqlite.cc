@@ -210,6 +210,12 @@ Result<int> inspect(const std::string& path) {
                       "to open it");
   }
 
+  // quick_check reads the whole file in page-sized random reads; asking the
+  // kernel to read it ahead first makes a cold start several times faster.
+  if (int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+    ::close(fd);
+  }
   std::string problems;
   rc = for_each_row(db.get(), "PRAGMA quick_check(3)", [&](sqlite3_stmt* stmt) {
     if (!problems.empty()) problems += "; ";

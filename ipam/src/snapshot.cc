@@ -386,7 +386,9 @@ Result<IpamEngine> IpamEngine::restore(std::string_view bytes) {
                        " does not fit its pool");
       }
     }
-    for (uint64_t k = r.count(28), j = 0; j < k && !r.failed(); ++j) {
+    uint64_t detail_count = r.count(28);
+    rec->details.reserve(detail_count);
+    for (uint64_t j = 0; j < detail_count && !r.failed(); ++j) {
       uint32_t slot = r.u32();
       AllocDetails& d = rec->details[slot];
       d.resource_id = r.str();
