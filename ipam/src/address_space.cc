@@ -13,7 +13,7 @@ uint32_t AddressSpace::new_node(uint32_t parent, int depth, Ref fill, bool insid
     free_nodes_.pop_back();
   } else {
     index = static_cast<uint32_t>(nodes_.size());
-    nodes_.emplace_back();
+    nodes_.push_back(Node{});
   }
   Node& n = nodes_[index];
   n.parent = parent;
@@ -185,15 +185,17 @@ bool AddressSpace::claim_into_slot(const Prefix& p, uint32_t slot) {
 
 void AddressSpace::release(uint32_t slot) {
   Record& rec = records_[slot];
-  Prefix p = prefix_of(slot);
   Ref self = kAllocBit | slot;
+  int len = 0;
   if (rec.parent == kNoParent) {
     root_ = kFree;
   } else {
     Node& n = nodes_[rec.parent];
     n.child[n.child[1] == self ? 1 : 0] = kFree;
+    len = n.depth + 1;
   }
-  allocated_ -= p.size();
+  int host = width_ - len;
+  allocated_ -= host >= 128 ? ~u128(0) : u128(1) << host;
   uint32_t parent = rec.parent;
   rec.parent = kNoParent;
   rec.live = false;
@@ -201,6 +203,37 @@ void AddressSpace::release(uint32_t slot) {
   --live_count_;
   free_slots_.push_back(slot);
   if (parent != kNoParent) fix_up(parent);
+}
+
+std::optional<std::pair<uint32_t, Prefix>> AddressSpace::claim_lowest(int len, uint8_t type) {
+  if (len < 0 || len > width_ || best_of(root_, 0) > len) return std::nullopt;
+  // One descent: follow the lowest subtree holding a free block of length
+  // <= len (as find_free does), then split FREE edges down the left side.
+  uint32_t parent = kNoParent;
+  int side = 0;
+  Ref r = root_;
+  u128 net = 0;
+  int first_new = kNoNewNodes;
+  for (int d = 0; d < len; ++d) {
+    if (r == kFree) {
+      uint32_t n = new_node(parent, d, kFree, true);
+      ref_at(parent, side) = n;
+      r = n;
+      first_new = std::min(first_new, d);
+    }
+    const Node& node = nodes_[r];
+    parent = r;
+    side = best_of(node.child[0], d + 1) <= len ? 0 : 1;
+    if (side) net |= u128(1) << (width_ - 1 - d);
+    r = node.child[side];
+  }
+  uint32_t slot = new_slot(type);
+  records_[slot].parent = parent;
+  ref_at(parent, side) = kAllocBit | slot;
+  int host = width_ - len;
+  allocated_ += host >= 128 ? ~u128(0) : u128(1) << host;
+  if (parent != kNoParent) fix_up(parent, first_new);
+  return std::make_pair(slot, *Prefix::make(family_, net, len));
 }
 
 Prefix AddressSpace::prefix_of(uint32_t slot) const {
@@ -311,19 +344,22 @@ bool AddressSpace::visit(Ref r, const Prefix& block, const Prefix& within,
 size_t AddressSpace::memory_bytes() const {
   return nodes_.capacity() * sizeof(Node) + records_.capacity() * sizeof(Record) +
          (free_nodes_.capacity() + free_slots_.capacity()) * sizeof(uint32_t);
+  // (The chunk tables themselves are a few pointers per 64 Ki elements.)
 }
 
 std::vector<AddressSpace::SlotRecord> AddressSpace::slot_table() const {
   std::vector<SlotRecord> out;
   out.reserve(records_.size());
-  for (const Record& r : records_) out.push_back(SlotRecord{r.generation, r.live, r.type});
+  for (size_t i = 0; i < records_.size(); ++i) {
+    const Record& r = records_[i];
+    out.push_back(SlotRecord{r.generation, r.live, r.type});
+  }
   return out;
 }
 
 void AddressSpace::restore_slot_table(const std::vector<SlotRecord>& table,
                                       std::vector<uint32_t> free_slots) {
   records_.clear();
-  records_.reserve(table.size());
   for (const SlotRecord& s : table) records_.push_back(Record{kNoParent, s.generation, s.type, false});
   free_slots_ = std::move(free_slots);
   live_count_ = 0;

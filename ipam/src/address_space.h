@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "byoipd/common/ip.h"
+#include "chunked_vector.h"
 
 namespace byoipd::ipam {
 
@@ -65,6 +66,8 @@ class AddressSpace {
   uint32_t claim(const Prefix& p, uint8_t type, Blocked* blocked);
   // claim() for a block known to be free (from find_free or check).
   uint32_t claim_free(const Prefix& p, uint8_t type);
+  // find_free(len) and claim of its answer in one descent.
+  std::optional<std::pair<uint32_t, Prefix>> claim_lowest(int len, uint8_t type);
   // Frees the slot's block at once. REQUIRES: slot_live(slot).
   void release(uint32_t slot);
 
@@ -172,9 +175,9 @@ class AddressSpace {
   Family family_;
   int width_;
   Ref root_ = kNoneRef;
-  std::vector<Node> nodes_;
+  ChunkedVector<Node> nodes_;
   std::vector<uint32_t> free_nodes_;
-  std::vector<Record> records_;
+  ChunkedVector<Record> records_;
   std::vector<uint32_t> free_slots_;
   size_t live_count_ = 0;
   u128 provisioned_ = 0;

@@ -194,7 +194,7 @@ Allocation IpamEngine::State::allocation_info(uint64_t pool_serial, uint32_t slo
 void IpamEngine::State::release_slot(uint64_t pool_serial, uint32_t slot) {
   PoolRec& pool = *pools[pool_serial];
   pool.space.release(slot);
-  pool.details.erase(slot);
+  if (!pool.details.empty()) pool.details.erase(slot);
 }
 
 Result<Allocation> IpamEngine::allocate(std::string_view pool_id, const AllocationRequest& req) {
@@ -211,12 +211,15 @@ Result<Allocation> IpamEngine::allocate(std::string_view pool_id, const Allocati
     AddressSpace::Blocked blocked;
     slot = pool.space.claim(cidr, type, &blocked);
     if (slot == AddressSpace::kNoSlot) return s_->blocked_status(*s, cidr, blocked);
+  } else if (req.allowed_cidrs.empty() && req.disallowed_cidrs.empty()) {
+    auto claimed = pool.space.claim_lowest(*len, type);
+    if (!claimed) return s_->no_space(*s, *len, false);
+    slot = claimed->first;
+    cidr = claimed->second;
   } else {
     AllocationConstraints c{req.allowed_cidrs, req.disallowed_cidrs};
     auto found = pool.space.find_free(*len, c);
-    if (!found) {
-      return s_->no_space(*s, *len, !req.allowed_cidrs.empty() || !req.disallowed_cidrs.empty());
-    }
+    if (!found) return s_->no_space(*s, *len, true);
     cidr = *found;
     slot = pool.space.claim_free(cidr, type);
   }
@@ -297,21 +300,21 @@ Status IpamEngine::release_allocation(std::string_view pool_id, std::string_view
                       ", not " + std::string(pool_id));
   }
   PoolRec& pool = *s_->pools[*s];
-  Prefix actual = pool.space.prefix_of(at->slot);
-  if (cidr && *cidr != actual) {
+  // The prefix is rebuilt (a walk up the trie) only when it is needed.
+  if (cidr && *cidr != pool.space.prefix_of(at->slot)) {
     return Status(Code::kInvalidArgument, "cidr-mismatch",
-                  "allocation " + std::string(allocation_id) + " holds " + actual.to_string() +
-                      ", not " + cidr->to_string());
+                  "allocation " + std::string(allocation_id) + " holds " +
+                      pool.space.prefix_of(at->slot).to_string() + ", not " + cidr->to_string());
   }
   auto type = static_cast<AllocationType>(pool.space.type(at->slot));
   if (type == AllocationType::kIpamPool) {
     return Status(Code::kFailedPrecondition, "allocation-not-releasable",
-                  s_->holder_text(*s, at->slot, actual) +
+                  s_->holder_text(*s, at->slot, pool.space.prefix_of(at->slot)) +
                       " is a child pool's provisioned CIDR: deprovision it from the child pool");
   }
   if (type != AllocationType::kCustom) {
     return Status(Code::kFailedPrecondition, "allocation-not-releasable",
-                  s_->holder_text(*s, at->slot, actual) +
+                  s_->holder_text(*s, at->slot, pool.space.prefix_of(at->slot)) +
                       " belongs to a resource: delete the resource (or remove its CIDR) to "
                       "release it; only manual reservations are released directly");
   }
