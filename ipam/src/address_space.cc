@@ -19,9 +19,8 @@ uint32_t AddressSpace::new_node(uint32_t parent, int depth, Ref fill, bool insid
   n.parent = parent;
   n.child[0] = n.child[1] = fill;
   n.depth = static_cast<uint8_t>(depth);
-  n.best = fill == kFree ? static_cast<uint8_t>(depth + 1) : kNoFree;
+  n.child_best[0] = n.child_best[1] = fill == kFree ? static_cast<uint8_t>(depth + 1) : kNoFree;
   n.inside = inside;
-  n.pad = 0;
   return index;
 }
 
@@ -58,11 +57,13 @@ void AddressSpace::fix_up(uint32_t index, int force_depth) {
       index = parent;
       continue;
     }
-    uint8_t best = std::min(best_of(n.child[0], n.depth + 1), best_of(n.child[1], n.depth + 1));
+    uint8_t old_best = n.best();
+    n.child_best[0] = best_of(n.child[0], n.depth + 1);
+    n.child_best[1] = best_of(n.child[1], n.depth + 1);
+    uint8_t best = n.best();
     // Nodes made by this walk (depth >= force_depth) hold provisional values,
     // so the early exit only applies above them.
-    if (best == n.best && n.depth < force_depth) return;
-    n.best = best;
+    if (best == old_best && n.depth < force_depth) return;
     index = parent;
   }
 }
@@ -223,7 +224,7 @@ std::optional<std::pair<uint32_t, Prefix>> AddressSpace::claim_lowest(int len, u
     }
     const Node& node = nodes_[r];
     parent = r;
-    side = best_of(node.child[0], d + 1) <= len ? 0 : 1;
+    side = node.child_best[0] <= len ? 0 : 1;
     if (side) net |= u128(1) << (width_ - 1 - d);
     r = node.child[side];
   }
@@ -274,8 +275,7 @@ std::optional<Prefix> AddressSpace::find_free(int len, const AllocationConstrain
   // Invariant: best_of(r) <= len, so a fitting block exists below r.
   while (r != kFree) {
     const Node& n = nodes_[r];
-    int d = n.depth;
-    if (best_of(n.child[0], d + 1) <= len) {
+    if (n.child_best[0] <= len) {
       r = n.child[0];
       block = block.child(0);
     } else {

@@ -120,10 +120,12 @@ class AddressSpace {
   struct Node {
     uint32_t parent;
     Ref child[2];
-    uint8_t depth;   // prefix length of the block this node splits
-    uint8_t best;    // shortest length of a FREE block beneath, or kNoFree
-    bool inside;     // inside a provisioned CIDR (created by splitting FREE)
-    uint8_t pad;
+    uint8_t depth;          // prefix length of the block this node splits
+    bool inside;            // inside a provisioned CIDR (created by splitting FREE)
+    // Shortest length of a FREE block under each child, or kNoFree. Kept in
+    // the parent so a descent reads one node per level, not two.
+    uint8_t child_best[2];
+    uint8_t best() const { return child_best[0] < child_best[1] ? child_best[0] : child_best[1]; }
   };
   static_assert(sizeof(Node) == 16);
 
@@ -140,7 +142,7 @@ class AddressSpace {
 
   uint8_t best_of(Ref r, int depth) const {
     if (r == kFree) return static_cast<uint8_t>(depth);
-    if (is_node(r)) return nodes_[r].best;
+    if (is_node(r)) return nodes_[r].best();
     return kNoFree;
   }
   Ref& ref_at(uint32_t parent, int which) {
