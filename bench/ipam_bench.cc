@@ -23,9 +23,9 @@
 //   --quick        2^16 blocks per family, for smoke runs
 //   --repeat=N     repetitions of each family's sequence (default 3)
 //   --family=F     run one family only (e.g. under valgrind)
-//   --phase-times  print each timed phase's start and end on CLOCK_MONOTONIC
-//                  (steady_clock) to stderr, to slice a profile taken with
-//                  `perf record -k CLOCK_MONOTONIC` by `perf report --time`
+//   --phase-times  print the start and end of each timed phase and window on
+//                  CLOCK_MONOTONIC (steady_clock) to stderr, to slice a profile
+//                  taken with `perf record -k CLOCK_MONOTONIC` by `perf report --time`
 // Exits 1 on any engine error; otherwise 0 whether or not targets are met.
 #include <sys/wait.h>
 #include <unistd.h>
@@ -77,8 +77,8 @@ struct Scenario {
 
 Scenario make_scenario(const char* name, const char* base, int block_length, int log2_blocks) {
   Prefix whole = must("parse " + std::string(base), Prefix::parse(base));
-  Scenario sc{name, whole.supernet(block_length - log2_blocks), block_length,
-              size_t{1} << log2_blocks, {}};
+  Scenario sc{
+      name, whole.supernet(block_length - log2_blocks), block_length, size_t{1} << log2_blocks, {}};
   for (size_t c : {size_t{10'000}, size_t{100'000}}) {
     if (c < sc.blocks) sc.checkpoints.push_back(c);
   }
@@ -104,9 +104,9 @@ std::string with_commas(size_t n) {
 
 // A fresh IPAM with one top-level pool holding exactly sc.pool_cidr.
 std::string make_pool(IpamEngine& engine, const Scenario& sc) {
-  IpamInfo ipam = must("create_ipam", engine.create_ipam(IpamSpec{
-                                          "111122223333", "eu-west-1", {}, Tier::kAdvanced,
-                                          "ipam_bench", {}}));
+  IpamInfo ipam =
+      must("create_ipam", engine.create_ipam(IpamSpec{
+                              "111122223333", "eu-west-1", {}, Tier::kAdvanced, "ipam_bench", {}}));
   PoolSpec spec;
   spec.scope_id = ipam.private_default_scope_id;
   spec.family = sc.pool_cidr.family();
@@ -205,6 +205,14 @@ PhaseResult summarise(std::string name, const Scenario& sc, bool filling, const 
     };
     std::fprintf(stderr, "phase %s %s %.6f,%.6f\n", sc.name, name.c_str(), seconds(t.at.front()),
                  seconds(t.at.back()));
+    for (size_t c : sc.checkpoints) {
+      Window w = window_at(c, filling, sc.blocks);
+      auto at = [&](size_t op) {
+        return t.at[std::lower_bound(t.marks.begin(), t.marks.end(), op) - t.marks.begin()];
+      };
+      std::fprintf(stderr, "window %s %s @%s %.6f,%.6f\n", sc.name, name.c_str(),
+                   count_label(c).c_str(), seconds(at(w.first_op)), seconds(at(w.end_op)));
+    }
   }
   double overall = sc.blocks / t.seconds(0, sc.blocks);
   PhaseResult r{std::move(name), {}, overall, overall};
@@ -280,7 +288,8 @@ struct FamilyResult {
 void check_full(IpamEngine& engine, const std::string& pool, const Scenario& sc, const char* when) {
   PoolUtilization u = must("utilization", engine.utilization(pool));
   if (u.percent != 100.0 || u.allocation_count != sc.blocks) {
-    std::fprintf(stderr, "ipam_bench: %s %s: expected 100%% and %zu allocations, got %.3f%% and %zu\n",
+    std::fprintf(stderr,
+                 "ipam_bench: %s %s: expected 100%% and %zu allocations, got %.3f%% and %zu\n",
                  sc.name, when, sc.blocks, u.percent, u.allocation_count);
     std::exit(1);
   }
@@ -405,9 +414,10 @@ void print_family(const Scenario& sc, const FamilyResult& r) {
     std::printf("  %7.2f M  %7.2f M  %10.1f  %10.1f  %5.2fx\n", p.overall_rate / 1e6,
                 p.worst_overall_rate / 1e6, first, last, last / first);
   }
-  std::printf("  memory   engine %.1f B/alloc after fill, %.1f after refill (capacity of trie and\n"
-              "           slot table); resident set +%.1f B/alloc (fill in a child keeping no ids)\n",
-              r.engine_bytes_after_fill, r.engine_bytes_after_refill, r.resident_bytes);
+  std::printf(
+      "  memory   engine %.1f B/alloc after fill, %.1f after refill (capacity of trie and\n"
+      "           slot table); resident set +%.1f B/alloc (fill in a child keeping no ids)\n",
+      r.engine_bytes_after_fill, r.engine_bytes_after_refill, r.resident_bytes);
   std::printf("  checks   fill and refill start at %s, end 100%% utilized with %s allocations\n",
               sc.pool_cidr.subnet(sc.block_length, 0).to_string().c_str(),
               with_commas(sc.blocks).c_str());
@@ -438,9 +448,10 @@ void print_targets(const std::vector<FamilyResult>& results) {
               at_overall.c_str(), verdict(worst_overall >= kTargetOpsPerSecond));
   std::printf("  >= 1M ops/s, any window            %6.2f M/s  %-26s %s\n", worst_window / 1e6,
               at_window.c_str(), verdict(worst_window >= kTargetOpsPerSecond));
-  std::printf("  ns/op at the last checkpoint\n"
-              "    <= 2x that at the first          %6.2fx     %-26s %s\n",
-              worst_ratio, at_ratio.c_str(), verdict(worst_ratio <= kTargetGrowthRatio));
+  std::printf(
+      "  ns/op at the last checkpoint\n"
+      "    <= 2x that at the first          %6.2fx     %-26s %s\n",
+      worst_ratio, at_ratio.c_str(), verdict(worst_ratio <= kTargetGrowthRatio));
   std::printf("  <= 64 bytes per allocation         %6.1f B    %-26s %s\n", worst_bytes,
               at_bytes.c_str(), verdict(worst_bytes <= kTargetBytesPerAllocation));
 }
@@ -485,9 +496,10 @@ int main(int argc, char** argv) {
               "assertions on (not a Release build?)"
 #endif
   );
-  std::printf("rates in M ops/s, best of %d repetitions; @C = the ops while existing allocations\n"
-              "go between 0.9*C and C; worst rep = the slowest repetition's overall rate\n",
-              repeat);
+  std::printf(
+      "rates in M ops/s, best of %d repetitions; @C = the ops while existing allocations\n"
+      "go between 0.9*C and C; worst rep = the slowest repetition's overall rate\n",
+      repeat);
 
   // Memory runs first, while the parent's heap is still small.
   std::vector<double> resident;
