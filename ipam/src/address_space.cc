@@ -344,7 +344,7 @@ bool AddressSpace::visit(Ref r, const Prefix& block, const Prefix& within,
 size_t AddressSpace::memory_bytes() const {
   return nodes_.capacity() * sizeof(Node) + records_.capacity() * sizeof(Record) +
          (free_nodes_.capacity() + free_slots_.capacity()) * sizeof(uint32_t);
-  // (The chunk tables themselves are a few pointers per 64 Ki elements.)
+  // (The chunk tables themselves are one pointer per 1Ki elements.)
 }
 
 std::vector<AddressSpace::SlotRecord> AddressSpace::slot_table() const {

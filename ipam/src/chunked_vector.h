@@ -11,7 +11,10 @@
 
 namespace byoipd::ipam {
 
-template <typename T, unsigned kChunkBits = 16>
+// Chunks of 1Ki elements keep a small pool small (a pool with one
+// allocation holds 28 KiB) while a million-node trie needs only 1Ki chunk
+// pointers. Chunks are not zero-filled (elements are assigned on push_back).
+template <typename T, unsigned kChunkBits = 10>
 class ChunkedVector {
  public:
   static constexpr size_t kChunkSize = size_t(1) << kChunkBits;
@@ -23,7 +26,7 @@ class ChunkedVector {
   size_t capacity() const { return chunks_.size() * kChunkSize; }
 
   void push_back(const T& value) {
-    if (size_ == capacity()) chunks_.push_back(std::make_unique<T[]>(kChunkSize));
+    if (size_ == capacity()) chunks_.push_back(std::unique_ptr<T[]>(new T[kChunkSize]));
     (*this)[size_++] = value;
   }
 

@@ -192,5 +192,14 @@ TEST(AddressSpace, Ipv6SmallestAndLargestBlocks) {
   EXPECT_EQ(whole.largest_free_length(), 0);
 }
 
+TEST(AddressSpace, SmallPoolStaysSmall) {
+  // Hundreds of pools with a handful of allocations each must not cost a
+  // large arena chunk apiece.
+  AddressSpace s(Family::kV4);
+  s.provision(P("10.0.0.0/16"));
+  s.claim_free(*s.find_free(28), 0);
+  EXPECT_LT(s.memory_bytes(), 64u * 1024u);
+}
+
 }  // namespace
 }  // namespace byoipd::ipam
