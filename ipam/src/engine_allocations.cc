@@ -25,7 +25,8 @@ std::string provisioned_text(const PoolRec& pool) {
 Result<int> IpamEngine::State::check_request(uint64_t pool_serial,
                                              const AllocationRequest& req) const {
   const PoolRec& pool = *pools[pool_serial];
-  const std::string pid = pool_id(pool_serial);
+  // The pool id text is built only for error messages (off the hot path).
+  auto pid = [&] { return pool_id(pool_serial); };
   const Guardrails& g = pool.guardrails;
   if (req.cidr && req.netmask_length) {
     return Status(Code::kInvalidArgument, "cidr-or-netmask",
@@ -42,7 +43,7 @@ Result<int> IpamEngine::State::check_request(uint64_t pool_serial,
       if (p.family() != pool.family) {
         return Status(Code::kInvalidArgument, "family-mismatch",
                       "allowed/disallowed CIDR " + p.to_string() + " is not " +
-                          std::string(family_name(pool.family)) + " like " + pid);
+                          std::string(family_name(pool.family)) + " like " + pid());
       }
     }
   }
@@ -51,7 +52,7 @@ Result<int> IpamEngine::State::check_request(uint64_t pool_serial,
     if (req.cidr->family() != pool.family) {
       return Status(Code::kInvalidArgument, "family-mismatch",
                     req.cidr->to_string() + " is " + std::string(family_name(req.cidr->family())) +
-                        " but " + pid + " is an " + std::string(family_name(pool.family)) +
+                        " but " + pid() + " is an " + std::string(family_name(pool.family)) +
                         " pool");
     }
     len = req.cidr->length();
@@ -67,12 +68,12 @@ Result<int> IpamEngine::State::check_request(uint64_t pool_serial,
     len = *g.default_netmask_length;
   } else {
     return Status(Code::kInvalidArgument, "netmask-required",
-                  "no CIDR or netmask length given, and " + pid +
+                  "no CIDR or netmask length given, and " + pid() +
                       " has no allocation_default_netmask_length to fall back on");
   }
   if (g.min_netmask_length && len < *g.min_netmask_length) {
     return Status(Code::kInvalidArgument, "netmask-below-min",
-                  "requested /" + std::to_string(len) + " is larger than " + pid +
+                  "requested /" + std::to_string(len) + " is larger than " + pid() +
                       " allows: allocation_min_netmask_length is " +
                       std::to_string(*g.min_netmask_length) + " (the largest block allowed is a /" +
                       std::to_string(*g.min_netmask_length) + "); request " +
@@ -80,7 +81,7 @@ Result<int> IpamEngine::State::check_request(uint64_t pool_serial,
   }
   if (g.max_netmask_length && len > *g.max_netmask_length) {
     return Status(Code::kInvalidArgument, "netmask-above-max",
-                  "requested /" + std::to_string(len) + " is smaller than " + pid +
+                  "requested /" + std::to_string(len) + " is smaller than " + pid() +
                       " allows: allocation_max_netmask_length is " +
                       std::to_string(*g.max_netmask_length) +
                       " (the smallest block allowed is a /" +
@@ -93,13 +94,13 @@ Result<int> IpamEngine::State::check_request(uint64_t pool_serial,
     std::string who = std::string(to_string(r.type)) + " " + r.id;
     if (!pool.locale) {
       return Status(Code::kInvalidArgument, "locale-mismatch",
-                    pid + " has no locale, so it cannot allocate to " + who + " in region " +
+                    pid() + " has no locale, so it cannot allocate to " + who + " in region " +
                         r.region + "; draw from a pool whose locale is " + r.region +
                         " (pin the regional layer, keep only the top pool locale-free)");
     }
     if (*pool.locale != r.region) {
       return Status(Code::kInvalidArgument, "locale-mismatch",
-                    pid + " has locale " + *pool.locale + " but " + who + " is in region " +
+                    pid() + " has locale " + *pool.locale + " but " + who + " is in region " +
                         r.region + "; only a pool whose locale matches the resource's region "
                         "can allocate to it");
     }
@@ -107,12 +108,12 @@ Result<int> IpamEngine::State::check_request(uint64_t pool_serial,
       auto it = r.tags.find(key);
       if (it == r.tags.end()) {
         return Status(Code::kInvalidArgument, "missing-required-tag",
-                      "the resource is missing tag " + key + "=" + value + " required by " + pid +
+                      "the resource is missing tag " + key + "=" + value + " required by " + pid() +
                           "'s allocation_resource_tags; add the tag " + key + "=" + value);
       }
       if (it->second != value) {
         return Status(Code::kInvalidArgument, "wrong-required-tag",
-                      "the resource has tag " + key + "=" + it->second + " but " + pid +
+                      "the resource has tag " + key + "=" + it->second + " but " + pid() +
                           "'s allocation_resource_tags require " + key + "=" + value);
       }
     }
