@@ -86,6 +86,21 @@ Json tree_json(const Json& ipam, const Json& scopes, const Json& pools,
                const std::map<std::string, Json>& cidrs_by_pool,
                const std::map<std::string, Json>& utilization_by_pool);
 
+// ---- bgp (render_bgp.cc); the shapes of GET /v1/bgp/* ----------------------------
+
+// NAME ADDRESS AS ROLE STATE UPTIME IN OUT LAST-ERROR, from the "peers" array.
+std::string render_bgp_peers(const Json& peers);
+// PREFIX PEER ORIGIN-AS AS-PATH NEXT-HOP COMMUNITIES, from the "routes" array.
+// A route whose origin is an AS_SET shows the set as "{64500,64501}"; stale
+// routes (graceful restart) are marked " (stale)" after the prefix.
+std::string render_bgp_routes(const Json& routes);
+// PREFIX COMMUNITIES LARGE-COMMUNITIES PREPEND PEERS, from the
+// "announcements" array; no peers means every onprem and upstream peer
+// ("all").
+std::string render_bgp_announcements(const Json& announcements);
+// Whole seconds as "45s", "12m05s", "3h04m", "2d03h"; "-" for null.
+std::string format_uptime(const Json& seconds);
+
 // The one-line error for stderr: "byoipctl: <code>: <message> (request <id>)"
 // from the API's error body, else "byoipctl: HTTP <status>: <text>".
 std::string error_line(int http_status, const Json& body, std::string_view text);

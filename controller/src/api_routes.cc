@@ -45,6 +45,11 @@ const std::vector<Route>& api_routes() {
       {"DELETE", "/v1/shares/{share_id}/pools/{pool_id}", "disassociate_share_pool"},
       {"POST", "/v1/shares/{share_id}/principals", "associate_share_principal"},
       {"DELETE", "/v1/shares/{share_id}/principals/{principal}", "disassociate_share_principal"},
+      {"GET", "/v1/bgp/peers", "bgp_peers"},
+      {"GET", "/v1/bgp/routes", "bgp_routes"},
+      {"GET", "/v1/bgp/announcements", "bgp_list_announcements"},
+      {"POST", "/v1/bgp/announcements", "bgp_announce"},
+      {"DELETE", "/v1/bgp/announcements", "bgp_withdraw"},
   };
   return routes;
 }

@@ -16,23 +16,14 @@
 #include <utility>
 
 #include "byoipd/common/ip.h"
+#include "config_reader.h"
 
 namespace byoipd::controller {
-namespace {
+namespace config_detail {
 
-namespace fs = std::filesystem;
 
-constexpr const char* kUnreadable = "config-unreadable";
-constexpr const char* kSyntax = "config-syntax";
-constexpr const char* kUnknownKey = "config-unknown-key";
-constexpr const char* kMissingKey = "config-missing-key";
-constexpr const char* kWrongType = "config-wrong-type";
-constexpr const char* kInvalidValue = "config-invalid-value";
-
-using Keys = std::span<const std::string_view>;
-
-constexpr std::string_view kTopKeys[] = {"listen",       "state_dir", "log",
-                                         "organization", "alarms",    "store"};
+constexpr std::string_view kTopKeys[] = {"listen", "state_dir", "log",  "organization",
+                                         "alarms", "store",     "bgp"};
 constexpr std::string_view kListenKeys[] = {"api", "tls"};
 constexpr std::string_view kTlsKeys[] = {"cert", "key"};
 constexpr std::string_view kLogKeys[] = {"format", "level", "file", "audit_file"};
@@ -164,8 +155,8 @@ std::string format_number(double value) {
   return ec == std::errc() ? std::string(buf, end) : "?";
 }
 
-// Parses "host:port"; returns what is wrong with it, or "" after setting `out`.
-std::string parse_endpoint(std::string_view text, Endpoint& out) {
+std::string parse_endpoint(std::string_view text, Endpoint& out, int min_port,
+                           bool allow_localhost) {
   std::string_view host;
   std::string_view port;
   if (text.empty()) return "is empty";
@@ -191,13 +182,13 @@ std::string parse_endpoint(std::string_view text, Endpoint& out) {
     port = text.substr(colon + 1);
     if (host.empty()) return "has no host (use 0.0.0.0 or [::] for every address)";
     if (host.find(':') != std::string_view::npos) return "has an IPv6 address without brackets";
-    if (host == "localhost") {
+    if (host == "localhost" && allow_localhost) {
       out.host = "localhost";
     } else {
       Result<IpAddress> ip = IpAddress::parse(host);
       if (!ip.ok()) {
-        return "has host " + in_quotes(host) +
-               ", which is not an IPv4 address or localhost (host names are not resolved)";
+        return "has host " + in_quotes(host) + ", which is not an IPv4 address" +
+               (allow_localhost ? " or localhost" : "") + " (host names are not resolved)";
       }
       out.host = ip->to_string();
     }
@@ -206,7 +197,8 @@ std::string parse_endpoint(std::string_view text, Endpoint& out) {
   if (!all_of(port, is_digit)) return "has port " + in_quotes(port) + ", which is not a number";
   uint32_t number = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-  if (ec != std::errc() || end != port.data() + port.size() || number == 0 || number > 65535) {
+  if (ec != std::errc() || end != port.data() + port.size() ||
+      number < static_cast<uint32_t>(min_port) || number > 65535) {
     return "has port " + std::string(port) + ", which is out of range";
   }
   out.port = static_cast<uint16_t>(number);
@@ -228,98 +220,6 @@ std::string check_url(std::string_view url) {
   }
   return "";
 }
-
-// A node with its key path ("organization.accounts[2].id") and the position
-// to report. yaml-cpp marks an empty value at the next token, so an empty
-// value is reported at its key instead.
-struct Value {
-  YAML::Node node;
-  YAML::Mark mark;
-  std::string path;
-};
-
-struct Entry {
-  std::string key;
-  YAML::Mark key_mark;
-  Value value;
-};
-
-// The entries of a mapping whose keys passed the checks.
-struct Fields {
-  Value self;
-  std::vector<Entry> entries;
-
-  const Value* get(std::string_view key) const {
-    for (const Entry& e : entries) {
-      if (e.key == key) return &e.value;
-    }
-    return nullptr;
-  }
-};
-
-std::string child_path(std::string_view parent, std::string_view key) {
-  return parent.empty() ? std::string(key) : std::string(parent) + "." + std::string(key);
-}
-
-// Turns a parsed document into a Config. The first error wins: once one is
-// recorded every further read does nothing, so the section readers need not
-// check after each field.
-class Reader {
- public:
-  Reader(std::string source, fs::path dir) : source_(std::move(source)), dir_(std::move(dir)) {}
-
-  const Status& status() const { return status_; }
-  void read_document(const std::vector<YAML::Node>& docs, Config& config);
-
- private:
-  bool failed() const { return !status_.ok(); }
-  void fail(const char* reason, const YAML::Mark& at, std::string_view path, std::string_view what,
-            std::string_view allowed);
-  void wrong_type(const Value& v, std::string_view expected, std::string_view allowed) {
-    fail(kWrongType, v.mark, v.path,
-         "expected " + std::string(expected) + ", found " + found(v.node), allowed);
-  }
-  void invalid(const Value& v, std::string_view what, std::string_view allowed) {
-    fail(kInvalidValue, v.mark, v.path, what, allowed);
-  }
-
-  Fields open(const Value& v, Keys allowed);
-  std::vector<Value> items(const Value& v, std::string_view allowed);
-  const Value* need(const Fields& fields, std::string_view key, std::string_view allowed);
-
-  bool text(const Value* v, std::string& out, bool may_be_empty, std::string_view allowed);
-  void choice(const Value* v, Keys choices, std::string_view kind, std::string& out);
-  void integer(const Value* v, int64_t lo, int64_t hi, int64_t& out);
-  template <typename T>
-  void integer(const Value* v, int64_t lo, int64_t hi, T& out) {
-    int64_t n = static_cast<int64_t>(out);
-    integer(v, lo, hi, n);
-    out = static_cast<T>(n);
-  }
-  void percentage(const Value* v, double& out);
-  void path(const Value* v, std::string& out, bool may_be_empty);
-  void readable_file(const Value* v, std::string& out);
-  void account_id(const Value* v, std::string& out);
-  void token_sha256(const Value* v, std::string& out);
-
-  void read_listen(const Fields& top, Config& config);
-  void read_log(const Value* v, LogConfig& log);
-  void read_organization(const Value* v, OrganizationConfig& org);
-  Fields read_account(const Value& v, Account& account);
-  void check_accounts_unique(const std::vector<Fields>& fields,
-                             const std::vector<Account>& accounts);
-  void read_alarms(const Value* v, AlarmConfig& alarms);
-  void read_store(const Value* v, StoreConfig& store);
-
-  std::string resolve(const std::string& p) const {
-    fs::path path(p);
-    return (path.is_absolute() ? path : dir_ / path).lexically_normal().string();
-  }
-
-  std::string source_;
-  fs::path dir_;  // relative paths in the file start here
-  Status status_;
-};
 
 void Reader::fail(const char* reason, const YAML::Mark& at, std::string_view path,
                   std::string_view what, std::string_view allowed) {
@@ -565,6 +465,7 @@ void Reader::read_document(const std::vector<YAML::Node>& docs, Config& config) 
   read_organization(top.get("organization"), config.organization);
   read_alarms(top.get("alarms"), config.alarms);
   read_store(top.get("store"), config.store);
+  read_bgp(top.get("bgp"), config.bgp);
 }
 
 void Reader::read_listen(const Fields& top, Config& config) {
@@ -719,6 +620,12 @@ void Reader::read_store(const Value* v, StoreConfig& store) {
   integer(f.get("snapshot_every"), 1, 100000000, store.snapshot_every);
 }
 
+}  // namespace config_detail
+
+namespace {
+
+using namespace config_detail;
+
 Status syntax_error(const std::string& source, const YAML::Mark& mark, const std::string& what) {
   std::string message = source;
   if (mark.line >= 0) message += ":" + position(mark);
@@ -738,27 +645,6 @@ fs::path directory_of(const std::string& source) {
   return (p.is_absolute() ? p : cwd / p).lexically_normal().parent_path();
 }
 
-// Change lines for describe_changes(). Settings the daemon applies only at
-// start are marked, so the operator knows a SIGHUP did not apply them.
-class ChangeList {
- public:
-  void note(std::string_view key, const std::string& before, const std::string& after,
-            bool needs_restart = false) {
-    if (before == after) return;
-    std::string line = std::string(key) + ": " + before + " -> " + after;
-    if (needs_restart) line += " (needs a restart)";
-    lines_.push_back(std::move(line));
-  }
-  void add(std::string line) { lines_.push_back(std::move(line)); }
-  std::vector<std::string> take() { return std::move(lines_); }
-
- private:
-  std::vector<std::string> lines_;
-};
-
-std::string or_none(const std::string& value, const char* none) {
-  return value.empty() ? none : value;
-}
 
 std::string format_name(LogFormat f) { return f == LogFormat::kJson ? "json" : "human"; }
 
@@ -838,6 +724,7 @@ std::vector<std::string> describe_changes(const Config& before, const Config& af
   diff_alarms(before.alarms, after.alarms, out);
   out.note("store.snapshot_every", std::to_string(before.store.snapshot_every),
            std::to_string(after.store.snapshot_every), true);
+  diff_bgp(before.bgp, after.bgp, out);
   return out.take();
 }
 

@@ -19,9 +19,11 @@
 #include <ctime>
 #include <map>
 #include <random>
+#include <set>
 
 #include "alarms.h"
 #include "api_routes.h"
+#include "bgp_api.h"
 #include "byoipd/controller/store.h"
 #include "http_server.h"
 #include "metrics.h"
@@ -139,9 +141,11 @@ class Daemon {
     // Machine-readable line for tests and scripts that asked for port 0.
     std::printf("byoipd: listening on %s\n", at.to_string().c_str());
     std::fflush(stdout);
+    if (Status st = start_bgp(); !st.ok()) return fatal(st);
     wait_signal();
     schedule_alarms();
     ioc_.run();
+    speaker_.reset();    // Cease to every peer
     committer_.reset();  // drains
     notifier_.reset();
     if (audit_) std::fclose(audit_);
@@ -246,6 +250,91 @@ class Daemon {
     }
   }
 
+  // ---- BGP ----------------------------------------------------------------------
+
+  // The speaker runs on its own thread; it starts with the announcements the
+  // state store holds, so a restart re-announces exactly what was announced.
+  Status start_bgp() {
+    if (!config_.bgp) return {};
+    std::set<std::string> names;
+    for (const auto& peer : config_.bgp->peers) names.insert(peer.name);
+    service_.set_bgp_peer_names(std::move(names));
+    bgp::SpeakerCallbacks callbacks;
+    callbacks.on_session = [](const bgp::SessionEvent& event) {
+      if (event.up) {
+        spdlog::info("bgp: session with {} is up", event.peer);
+      } else {
+        spdlog::warn("bgp: session with {} is down: {}", event.peer, event.reason);
+      }
+    };
+    auto started = bgp::Speaker::start(*config_.bgp, std::move(callbacks));
+    if (!started.ok()) return started.status();
+    speaker_ = std::move(*started);
+    std::vector<bgp::Announcement> all;
+    for (const auto& [prefix, a] : service_.bgp_announcements()) all.push_back(a);
+    speaker_->set_announcements(std::move(all));
+    if (config_.bgp->listen_address) {
+      Endpoint bgp_at{config_.bgp->listen_address->to_string(), speaker_->listen_port()};
+      spdlog::info("bgp: AS {} router id {} listening on {}", config_.bgp->local_as,
+                   IpAddress::v4(config_.bgp->router_id).to_string(), bgp_at.to_string());
+      std::printf("byoipd: bgp listening on %s\n", bgp_at.to_string().c_str());
+      std::fflush(stdout);
+    }
+    return {};
+  }
+
+  // After a durable bgp_announce/bgp_withdraw: hand the speaker what the
+  // command changed (the service state holds the outcome).
+  void sync_bgp(const Json& args) {
+    if (!speaker_) return;
+    const Json& body = args.contains("body") ? args["body"] : Json::object();
+    std::vector<std::string> texts;
+    if (body.contains("prefix") && body["prefix"].is_string()) {
+      texts.push_back(body["prefix"].get<std::string>());
+    }
+    if (body.contains("prefixes") && body["prefixes"].is_array()) {
+      for (const auto& p : body["prefixes"]) {
+        if (p.is_string()) texts.push_back(p.get<std::string>());
+      }
+    }
+    std::vector<bgp::Announcement> announce;
+    std::vector<Prefix> withdraw;
+    const auto& current = service_.bgp_announcements();
+    for (const auto& text : texts) {
+      auto prefix = Prefix::parse(text);
+      if (!prefix.ok()) continue;
+      auto it = current.find(*prefix);
+      if (it == current.end()) {
+        withdraw.push_back(*prefix);
+      } else {
+        announce.push_back(it->second);
+      }
+    }
+    speaker_->change_announcements(std::move(announce), std::move(withdraw));
+  }
+
+  // GET /v1/bgp/peers and /v1/bgp/routes: live speaker state, not journaled.
+  Result<Json> bgp_read(const Principal& who, const std::string& op, const Json& args) {
+    if (who.account != config_.organization.management_account &&
+        who.account != service_.delegated_admin()) {
+      return Status(Code::kPermissionDenied, "not-delegated-admin",
+                    "account " + who.account + " may not " + op +
+                        ": BGP state is read by the management account and the delegated IPAM "
+                        "admin");
+    }
+    if (!speaker_) {
+      return Status(Code::kFailedPrecondition, "bgp-not-configured",
+                    "this byoipd runs without BGP: its config (" + options_.config_path +
+                        ") has no bgp section");
+    }
+    if (op == "bgp_peers") return peers_json(speaker_->peers());
+    auto query = route_query(args);
+    if (!query.ok()) return query.status();
+    auto answer = speaker_->routes(*query);
+    if (!answer.ok()) return answer.status();
+    return routes_json(*answer);
+  }
+
   // ---- signals and shutdown -------------------------------------------------
 
   void wait_signal() {
@@ -279,6 +368,7 @@ class Daemon {
     next.log.file = config_.log.file;
     next.log.audit_file = config_.log.audit_file;
     next.store = config_.store;
+    next.bgp = config_.bgp;  // the speaker keeps its start-up config
     config_ = std::move(next);
     apply_log_settings(config_.log);
     service_.set_organization(config_.organization);
@@ -368,8 +458,9 @@ class Daemon {
           {"byoipd_journal_applied_seq", static_cast<double>(applied_seq_)},
           {"byoipd_journal_durable_seq", static_cast<double>(durable_seq_)},
       };
-      return answer("metrics", HttpResponse{200, "text/plain; version=0.0.4",
-                                            metrics_.render(service_.engine(), alarms_, extra), {}});
+      std::string text = metrics_.render(service_.engine(), alarms_, extra);
+      if (speaker_) text += bgp_metrics(speaker_->peers(), speaker_->rib_stats());
+      return answer("metrics", HttpResponse{200, "text/plain; version=0.0.4", std::move(text), {}});
     }
     // Authenticate every /v1 call.
     std::optional<Principal> who = authenticate(req.authorization);
@@ -423,6 +514,18 @@ class Daemon {
                                                 "requests until it is restarted"
                                               : "byoipd is shutting down"));
     }
+    if (op_label == "bgp_peers" || op_label == "bgp_routes") {
+      auto result = bgp_read(*who, op_label, m.args);
+      if (!result.ok()) {
+        if (result.status().code() == Code::kPermissionDenied) {
+          audit(request_id, *who, op_label, m.args, result.status());
+        }
+        return error(op_label, result.status());
+      }
+      Json body = std::move(*result);
+      body["request_id"] = request_id;
+      return answer(op_label, HttpResponse{200, "application/json", body.dump() + "\n", {}});
+    }
     Outcome out = service_.execute(*who, op_label, m.args);
     bool mutating = IpamService::mutating_op(op_label);
     if (!out.result.ok()) {
@@ -460,6 +563,7 @@ class Daemon {
           return;
         }
         audit(request_id, principal, op_label, args, Status());
+        if (op_label == "bgp_announce" || op_label == "bgp_withdraw") sync_bgp(args);
         on_durable(seq);
         answer(op_label, ok);
       });
@@ -543,6 +647,7 @@ class Daemon {
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<WebhookNotifier> notifier_;
+  std::unique_ptr<bgp::Speaker> speaker_;
   asio::signal_set signals_;
   asio::steady_timer alarm_timer_;
   asio::steady_timer shutdown_timer_;

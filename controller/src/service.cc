@@ -10,7 +10,7 @@ using namespace byoipd::ipam;
 
 namespace {
 
-enum class Group { kWho, kInternal, kIpam, kPools, kAllocations, kResources, kAccess };
+enum class Group { kWho, kInternal, kIpam, kPools, kAllocations, kResources, kAccess, kBgp };
 
 struct OpInfo {
   const char* name;
@@ -63,6 +63,9 @@ constexpr OpInfo kOps[] = {
     {"disassociate_share_pool", true, Group::kAccess},
     {"associate_share_principal", true, Group::kAccess},
     {"disassociate_share_principal", true, Group::kAccess},
+    {"bgp_announce", true, Group::kBgp},
+    {"bgp_withdraw", true, Group::kBgp},
+    {"bgp_list_announcements", false, Group::kBgp},
 };
 
 const OpInfo* find_op(const std::string& op) {
@@ -229,6 +232,7 @@ Result<Json> IpamService::run(const Principal& who, const std::string& op, const
     case Group::kAllocations: return run_allocations(who, op, args, mutated);
     case Group::kResources: return run_resources(who, op, args, mutated);
     case Group::kAccess: return run_access(who, op, args, mutated);
+    case Group::kBgp: return run_bgp(who, op, args, mutated);
   }
   return Status(Code::kInternal, "internal", "operation " + op + " has no handler");
 }

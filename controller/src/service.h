@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "byoipd/bgp/speaker.h"
 #include "byoipd/controller/config.h"
 #include "byoipd/ipam/engine.h"
 #include "json_codec.h"
@@ -71,6 +72,12 @@ class IpamService {
   const ipam::IpamEngine& engine() const { return engine_; }
   const std::string& delegated_admin() const { return delegated_admin_; }
 
+  // Prefixes byoipd originates in BGP (the speaker's Adj-RIB-Out source).
+  const std::map<Prefix, bgp::Announcement>& bgp_announcements() const { return announcements_; }
+  // Peer names announcements may name (from the bgp config); checked on
+  // execute, not on replay (a journal outlives config changes).
+  void set_bgp_peer_names(std::set<std::string> names) { bgp_peer_names_ = std::move(names); }
+
   // Whole state as bytes (engine snapshot + access state).
   std::string snapshot() const;
   Status restore(const std::string& bytes);
@@ -94,6 +101,12 @@ class IpamService {
                              bool& mutated);
   Result<Json> run_access(const Principal& who, const std::string& op, const Json& args,
                           bool& mutated);
+  Result<Json> run_bgp(const Principal& who, const std::string& op, const Json& args,
+                       bool& mutated);
+  Result<bgp::Announcement> parse_announcement(const Json& body, const Prefix& prefix) const;
+  Status require_bgp_reader(const Principal& who, const std::string& op) const;
+  Json announcements_snapshot() const;
+  Status restore_announcements(const Json& list);
 
   OrganizationConfig org_;
   bool replaying_ = false;
@@ -109,6 +122,8 @@ class IpamService {
   };
   std::map<std::pair<std::string, std::string>, TokenEntry> tokens_;
   std::deque<std::pair<std::string, std::string>> token_order_;  // oldest first
+  std::map<Prefix, bgp::Announcement> announcements_;
+  std::set<std::string> bgp_peer_names_;
 };
 
 // Keeps at most this many idempotency tokens (oldest are forgotten).

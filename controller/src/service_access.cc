@@ -190,6 +190,7 @@ std::string IpamService::snapshot() const {
                                     {"request", t.request},
                                     {"response", t.response}});
   }
+  access["bgp_announcements"] = announcements_snapshot();
   std::string out(8, '\0');
   uint64_t n = engine.size();
   std::memcpy(out.data(), &n, 8);
@@ -232,6 +233,10 @@ Status IpamService::restore(const std::string& bytes) {
                                               t.at("token").get<std::string>()};
       tokens_[key] = TokenEntry{t.at("request").get<std::string>(), t.at("response")};
       token_order_.push_back(key);
+    }
+    if (Status st = restore_announcements(access.value("bgp_announcements", Json::array()));
+        !st.ok()) {
+      return corrupt("bgp_announcements: " + st.message());
     }
   } catch (const Json::exception& e) {
     return corrupt(e.what());

@@ -59,21 +59,39 @@ class Daemon:
         with open(self.config_path, "w") as f:
             f.write(config_yaml(self.state_dir, extra, self.tls))
 
-    def start(self, timeout=20):
+    def start(self, timeout=20, expect_bgp_listener=False):
+        """expect_bgp_listener: also wait for "byoipd: bgp listening on HOST:PORT"
+        (printed after the API line when the bgp section has a listen address)
+        and keep HOST:PORT in self.bgp_listen."""
+        import select
         with open(self.log_path, "a") as log:
             self.proc = subprocess.Popen([BYOIPD, "--config", self.config_path, "--port", "0"],
-                                         stdout=subprocess.PIPE, stderr=log, text=True)
+                                         stdout=subprocess.PIPE, stderr=log)
+        self.url = None
+        self.bgp_listen = None
+        fd = self.proc.stdout.fileno()
+        pending = b""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"byoipd exited with {self.proc.returncode}: {self.log()}")
-                continue
-            if line.startswith("byoipd: listening on "):
-                self.url = ("https://" if self.tls else "http://") + line.split()[-1]
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.time()))
+            if not ready:
+                break
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                self.proc.wait()
+                raise RuntimeError(f"byoipd exited with {self.proc.returncode}: {self.log()}")
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in (x.decode(errors="replace") for x in lines):
+                if line.startswith("byoipd: listening on "):
+                    self.url = ("https://" if self.tls else "http://") + line.split()[-1]
+                elif line.startswith("byoipd: bgp listening on "):
+                    self.bgp_listen = line.split()[-1]
+            if self.url and (self.bgp_listen or not expect_bgp_listener):
                 self.proc.stdout.close()  # nothing more is printed there
                 return self
+        if self.url and expect_bgp_listener:
+            raise RuntimeError("byoipd did not print 'byoipd: bgp listening on': " + self.log())
         raise RuntimeError("byoipd did not start: " + self.log())
 
     def log(self):

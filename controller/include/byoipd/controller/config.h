@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "byoipd/bgp/speaker.h"
 #include "byoipd/common/status.h"
 
 namespace byoipd::controller {
@@ -76,6 +77,10 @@ struct Config {
   OrganizationConfig organization;
   AlarmConfig alarms;
   StoreConfig store;
+  // The bgp section: BGP sessions with on-prem routers, upstreams and
+  // observers. Unset when the file has none (byoipd then speaks no BGP).
+  // Always valid by bgp::validate().
+  std::optional<bgp::SpeakerConfig> bgp;
 };
 
 Result<Config> load_config(const std::string& path);
