@@ -253,6 +253,17 @@ void Peer::on_timer(Attempt& at, Timer timer, uint64_t generation) {
   }
   at.deadlines[i].reset();
   if (timer == Timer::kHold) last_error_ = "hold timer expired";
+  if (timer == Timer::kConnectRetry && at.connecting) {
+    last_error_ = "connect to " + config_.address.to_string() + " port " +
+                  std::to_string(config_.port) + ": no answer within " +
+                  std::to_string(config_.connect_retry_seconds) + " s";
+    // RFC 2385 gives no error for a wrong key: the peer drops the SYN.
+    if (!config_.password.empty()) {
+      last_error_ += " (TCP-MD5 is on: a password that differs from the peer's is dropped "
+                     "silently, so check both ends)";
+    }
+    spdlog::info("bgp peer {}: {}", config_.name, last_error_);
+  }
   feed(at, TimerExpired{timer});
 }
 

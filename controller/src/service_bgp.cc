@@ -99,12 +99,13 @@ Result<bgp::Announcement> IpamService::parse_announcement(const Json& body,
   std::sort(a.communities.begin(), a.communities.end());
   a.communities.erase(std::unique(a.communities.begin(), a.communities.end()), a.communities.end());
   if (body.contains("prepend") && !body["prepend"].is_null()) {
-    if (!body["prepend"].is_number_unsigned() || body["prepend"].get<uint64_t>() > kMaxPrepend) {
+    const Json& v = body["prepend"];
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > kMaxPrepend) {
       return Status(Code::kInvalidArgument, "invalid-prepend",
                     "body.prepend is " + body["prepend"].dump() + "; it must be 0.." +
                         std::to_string(kMaxPrepend) + " extra copies of the local AS");
     }
-    a.prepend = static_cast<uint8_t>(body["prepend"].get<uint64_t>());
+    a.prepend = static_cast<uint8_t>(v.get<int64_t>());
   }
   auto peers = string_list(body, "peers");
   if (!peers.ok()) return peers.status();

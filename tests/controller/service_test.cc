@@ -232,5 +232,89 @@ TEST(Service, InitializeStateSaltsIdsPerDeployment) {
             "internal-operation");
 }
 
+
+// ---- BGP announcements --------------------------------------------------------
+
+TEST(ServiceBgp, AnnounceIsIdempotentJournaledAndSurvivesReplayAndSnapshot) {
+  Lab lab;
+  lab.svc.set_bgp_peer_names({"onprem-r1", "upstream-1"});
+  Json body{{"prefix", "203.0.113.0/24"},
+            {"communities", {"65000:2", "65000:1", "no-export", "65000:1"}},
+            {"large_communities", {"65000:1:2"}},
+            {"prepend", 2},
+            {"peers", {"onprem-r1"}}};
+  Json first = lab.ok(kNet, "bgp_announce", {{"body", body}});
+  EXPECT_TRUE(first["changed"].get<bool>());
+  EXPECT_EQ(first["announcement"]["communities"],
+            Json({"65000:1", "65000:2", "no-export"}));  // sorted, unique
+  Outcome again = lab.svc.execute(kNet, "bgp_announce", {{"body", body}});
+  ASSERT_TRUE(again.result.ok());
+  EXPECT_FALSE(again.mutated) << "the same announcement again changes nothing";
+  EXPECT_FALSE((*again.result)["changed"].get<bool>());
+  lab.ok(kNet, "bgp_announce",
+         {{"body", {{"prefixes", {"2001:db8:100::/48", "198.51.100.0/24"}}}}});
+  lab.ok(kNet, "bgp_withdraw", {{"body", {{"prefix", "198.51.100.0/24"}}}});
+  Outcome absent = lab.svc.execute(kNet, "bgp_withdraw", {{"body", {{"prefix", "192.0.2.0/24"}}}});
+  ASSERT_TRUE(absent.result.ok());
+  EXPECT_FALSE(absent.mutated);
+
+  const auto& now = lab.svc.bgp_announcements();
+  ASSERT_EQ(now.size(), 2u);
+  const auto& a = now.at(*Prefix::parse("203.0.113.0/24"));
+  EXPECT_EQ(a.prepend, 2);
+  EXPECT_EQ(a.peers, std::vector<std::string>{"onprem-r1"});
+  EXPECT_EQ(a.communities.size(), 3u);
+
+  // Replay without the peer names of today's config still rebuilds it.
+  IpamService replayed(org());
+  for (const auto& [who_op, args] : lab.journal) {
+    std::string account = who_op.substr(0, who_op.find(' '));
+    std::string op = who_op.substr(who_op.find(' ') + 1);
+    ASSERT_TRUE(replayed.replay(Principal{account, "", ""}, op, args).result.ok()) << op;
+  }
+  EXPECT_EQ(replayed.snapshot(), lab.svc.snapshot());
+  IpamService restored(org());
+  ASSERT_TRUE(restored.restore(lab.svc.snapshot()).ok());
+  EXPECT_EQ(restored.bgp_announcements(), lab.svc.bgp_announcements());
+  Json listed = *restored.execute(kMgmt, "bgp_list_announcements", Json::object()).result;
+  EXPECT_EQ(listed["announcements"].size(), 2u);
+}
+
+TEST(ServiceBgp, RefusalsNameTheRuleAndChangeNothing) {
+  Lab lab;
+  lab.svc.set_bgp_peer_names({"onprem-r1"});
+  struct Case {
+    const char* name;
+    Principal who;
+    Json body;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"member account", kPay, {{"prefix", "203.0.113.0/24"}}, "not-delegated-admin"},
+      {"management account may read, not announce", kMgmt, {{"prefix", "203.0.113.0/24"}},
+       "not-delegated-admin"},
+      {"no prefix", kNet, Json::object(), "invalid-request"},
+      {"prefix and prefixes", kNet, {{"prefix", "203.0.113.0/24"}, {"prefixes", {"192.0.2.0/24"}}},
+       "invalid-request"},
+      {"host bits set", kNet, {{"prefix", "203.0.113.1/24"}}, "non-canonical-prefix"},
+      {"bad community", kNet, {{"prefix", "203.0.113.0/24"}, {"communities", {"70000:1"}}},
+       "invalid-community"},
+      {"bad large community", kNet,
+       {{"prefix", "203.0.113.0/24"}, {"large_communities", {"1:2"}}}, "invalid-large-community"},
+      {"prepend 11", kNet, {{"prefix", "203.0.113.0/24"}, {"prepend", 11}}, "invalid-prepend"},
+      {"unknown peer", kNet, {{"prefix", "203.0.113.0/24"}, {"peers", {"nobody"}}},
+       "no-such-peer"},
+      {"one bad prefix in a bulk call", kNet, {{"prefixes", {"192.0.2.0/24", "10.0.0.0/33"}}},
+       "invalid-prefix-length"},
+  };
+  for (const auto& c : cases) {
+    Status st = lab.refused(c.who, "bgp_announce", {{"body", c.body}});
+    EXPECT_EQ(st.reason(), c.reason) << c.name << ": " << st.message();
+  }
+  EXPECT_TRUE(lab.svc.bgp_announcements().empty());
+  Status st = lab.refused(kPay, "bgp_list_announcements", Json::object());
+  EXPECT_EQ(st.reason(), "not-delegated-admin");
+}
+
 }  // namespace
 }  // namespace byoipd::controller
