@@ -479,14 +479,19 @@ def run_announce(args, workdir):
         api_done = threading.Event()
         stamps = {}
 
-        def post(prefix):
-            status, out = d.http("POST", "/v1/bgp/announcements", harness.NET, {"prefix": prefix})
+        batch = max(1, args.announce_batch)
+        # One journaled command per request: a prefix each, or a bulk list.
+        requests = ([{"prefix": p} for p in prefixes] if batch == 1 else
+                    [{"prefixes": prefixes[i:i + batch]} for i in range(0, len(prefixes), batch)])
+
+        def post(body):
+            status, out = d.http("POST", "/v1/bgp/announcements", harness.NET, body)
             if status != 200:
-                errors.append(f"{prefix} -> {status}: {out}")
+                errors.append(f"{str(body)[:60]} -> {status}: {out}")
 
         def announce_all():
             with concurrent.futures.ThreadPoolExecutor(args.announce_clients) as pool:
-                for _ in pool.map(post, prefixes):
+                for _ in pool.map(post, requests):
                     pass
             stamps["api_end"] = time.monotonic()
             api_done.set()
@@ -511,6 +516,7 @@ def run_announce(args, workdir):
             "seconds": None if done is None else done - start,
             "lag_after_api": None if done is None or "api_end" not in stamps else done - stamps["api_end"],
             "clients": args.announce_clients,
+            "batch": batch,
             "byoipd_rss_delta": proc_status(d.proc.pid)["VmRSS"] - rss_before,
         }
         if errors:
@@ -567,7 +573,7 @@ def print_report(results, skipped, announce):
             held = f"{a['seconds']:.2f} s" if a["seconds"] else "timeout"
             lag = f"{a['lag_after_api']:.2f} s" if a.get("lag_after_api") is not None else "-"
             print(f"announce: byoipd announced {a['total']:,} /24s through POST /v1/bgp/announcements "
-                  f"({a['clients']} clients) in {a['api_seconds']:.2f} s ({a['total'] / a['api_seconds']:,.0f}/s); "
+                  f"({a['clients']} clients, {a.get('batch', 1)} prefixes per request) in {a['api_seconds']:.2f} s ({a['total'] / a['api_seconds']:,.0f}/s); "
                   f"BIRD held all after {held} from the first POST, {lag} after the last answer; "
                   f"byoipd RSS +{a['byoipd_rss_delta'] / 2**20:.1f} MiB; load1 {a['load1']:.2f}"
                   + (f"; ERROR {a['error']}" if "error" in a else ""))
@@ -588,6 +594,8 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--announce", type=int, default=100_000, help="prefixes for the announce leg (0: skip it)")
     p.add_argument("--announce-clients", type=int, default=16)
+    p.add_argument("--announce-batch", type=int, default=10000,
+                   help="prefixes per POST (body.prefixes); 1: one POST per prefix")
     p.add_argument("--timeout", type=float, default=600, help="seconds per leg")
     p.add_argument("--quick", action="store_true", help="1/10 of the table and of the announcements")
     p.add_argument("--keep", action="store_true", help="keep the work directory (configs, logs)")

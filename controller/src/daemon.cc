@@ -66,7 +66,8 @@ std::string rfc3339_now() {
 int http_status(const Status& st) {
   static const char* kMalformed[] = {"invalid-request", "invalid-ip-address", "invalid-prefix",
                                      "invalid-prefix-length", "non-canonical-prefix",
-                                     "invalid-asn", "invalid-address-family", "invalid-json"};
+                                     "invalid-asn", "invalid-address-family", "invalid-json",
+                                     "invalid-community", "invalid-large-community"};
   switch (st.code()) {
     case Code::kOk: return 200;
     case Code::kInvalidArgument:

@@ -3,12 +3,15 @@
 //   byoipd --config FILE          run
 //   byoipd --check-config FILE    validate the file and exit (0 = valid)
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 
 #include "byoipd/controller/config.h"
 #include "daemon.h"
 
 int main(int argc, char** argv) {
+  // A closed stdout or log pipe must not kill the daemon: writes fail instead.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"byoipd: IPAM, BGP and RPKI controller for BYOIP prefixes"};
   std::string config_path;
   std::string check_path;

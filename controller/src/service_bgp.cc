@@ -1,7 +1,10 @@
 // IpamService: the prefixes byoipd originates in BGP. Announcements are
 // journaled like every other change, so the Adj-RIB-Out survives restarts;
 // the daemon hands them to the speaker once they are durable.
+#include <tuple>
+
 #include "byoipd/bgp/community.h"
+#include "json_codec.h"
 #include "service.h"
 #include "service_args.h"
 
@@ -27,13 +30,16 @@ Status bad(const std::string& message) {
   return Status(Code::kInvalidArgument, "invalid-request", message);
 }
 
-// body.prefix, or body.prefixes (a list) for bulk changes.
+bool has(const Json& body, const char* key) { return body.contains(key) && !body[key].is_null(); }
+
+// body.prefix, or body.prefixes (a list) for bulk changes. A null field is
+// the same as an absent one.
 Result<std::vector<Prefix>> prefixes_arg(const Json& body) {
   std::vector<Prefix> out;
-  if (body.contains("prefix") == body.contains("prefixes")) {
+  if (has(body, "prefix") == has(body, "prefixes")) {
     return bad("give exactly one of body.prefix (a CIDR) or body.prefixes (a list of CIDRs)");
   }
-  if (body.contains("prefix")) {
+  if (has(body, "prefix")) {
     if (!body["prefix"].is_string()) return bad("body.prefix must be a CIDR string");
     auto p = Prefix::parse(body["prefix"].get<std::string>());
     if (!p.ok()) return p.status();
@@ -96,8 +102,18 @@ Result<bgp::Announcement> IpamService::parse_announcement(const Json& body,
     if (!c.ok()) return c.status();
     a.large_communities.push_back(*c);
   }
+  // Both community lists are sets: kept sorted and unique, so announcing the
+  // same set in another order is no change.
   std::sort(a.communities.begin(), a.communities.end());
   a.communities.erase(std::unique(a.communities.begin(), a.communities.end()), a.communities.end());
+  auto key = [](const bgp::LargeCommunity& c) {
+    return std::tie(c.global_admin, c.local1, c.local2);
+  };
+  std::sort(a.large_communities.begin(), a.large_communities.end(),
+            [&](const auto& x, const auto& y) { return key(x) < key(y); });
+  a.large_communities.erase(
+      std::unique(a.large_communities.begin(), a.large_communities.end()),
+      a.large_communities.end());
   if (body.contains("prepend") && !body["prepend"].is_null()) {
     const Json& v = body["prepend"];
     if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > kMaxPrepend) {
@@ -133,6 +149,15 @@ Result<Json> IpamService::run_bgp(const Principal& who, const std::string& op, c
     return Json{{"announcements", std::move(list)}};
   }
   if (Status st = require_admin(who, op); !st.ok()) return st;
+  if (!replaying_) {  // a misspelt "peers" must not announce to every peer
+    Fields fields(body);
+    if (op == "bgp_announce") {
+      fields.only({"prefix", "prefixes", "communities", "large_communities", "prepend", "peers"});
+    } else {
+      fields.only({"prefix", "prefixes"});
+    }
+    if (!fields.ok()) return fields.status();
+  }
   auto prefixes = prefixes_arg(body);
   if (!prefixes.ok()) return prefixes.status();
   if (op == "bgp_announce") {
@@ -144,18 +169,18 @@ Result<Json> IpamService::run_bgp(const Principal& who, const std::string& op, c
       parsed.push_back(std::move(*a));
     }
     bool changed = false;
-    Json out = Json::array();
     for (auto& a : parsed) {
       auto [it, inserted] = announcements_.try_emplace(a.prefix, a);
       if (inserted || !(it->second == a)) {
         it->second = a;
         changed = true;
       }
-      if (parsed.size() == 1) out.push_back(announcement_json(a));
     }
     mutated = changed;
     Json result{{"changed", changed}, {"count", parsed.size()}};
-    if (parsed.size() == 1) result["announcement"] = out[0];
+    // The answer's shape follows the request's: body.prefix names the one
+    // announcement, body.prefixes (even a list of one) does not.
+    if (has(body, "prefix")) result["announcement"] = announcement_json(parsed[0]);
     return result;
   }
   // bgp_withdraw: withdrawing what is not announced is not an error.
@@ -163,7 +188,7 @@ Result<Json> IpamService::run_bgp(const Principal& who, const std::string& op, c
   for (const Prefix& p : *prefixes) removed += announcements_.erase(p);
   mutated = removed > 0;
   Json result{{"changed", removed > 0}, {"count", removed}};
-  if (prefixes->size() == 1) result["withdrawn"] = (*prefixes)[0].to_string();
+  if (has(body, "prefix")) result["withdrawn"] = (*prefixes)[0].to_string();
   return result;
 }
 

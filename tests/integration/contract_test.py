@@ -33,7 +33,7 @@ import urllib.parse
 import yaml
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import DEV, MGMT, NET, PAY, TOKENS, DaemonTest, main  # noqa: E402
+from harness import DEV, MGMT, NET, PAY, TOKENS, Daemon, DaemonTest, main  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 SPEC_PATH = os.path.join(ROOT, "docs", "api", "openapi.yaml")
@@ -457,11 +457,36 @@ class SpecListsEveryRoute(unittest.TestCase):
                 self.assertIn("413", responses, f"{op}: a body can be too large")
 
 
+def free_port():
+    """A TCP port nothing listens on (bound once, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+BGP_PEER = "onprem-r1"
+
+
+def bgp_config(peer_port):
+    """A bgp section whose one peer is an address and port nobody listens on:
+    the session never comes up, so the speaker answers with an empty RIB."""
+    return ("bgp:\n  local_as: 64512\n  router_id: 192.0.2.10\n  listen: 127.0.0.1:0\n"
+            f"  peers:\n    - name: {BGP_PEER}\n      address: 127.0.0.9\n"
+            f"      port: {peer_port}\n      remote_as: 65001\n      role: onprem\n"
+            "      connect_retry: 1\n      export:\n        next_hop_v6: 2001:db8::1\n")
+
+
 class Contract(DaemonTest):
     def setUp(self):
         super().setUp()
         self.spec = load_spec()
-        self.d = self.daemon("alarms:\n  evaluate_interval_ms: 100\n")
+        self.bgp_peer_port = free_port()
+        # Wait for the bgp listener line too: byoipd prints it after the API
+        # line, and dies of SIGPIPE if stdout is closed before.
+        self.d = Daemon(self.workdir, "alarms:\n  evaluate_interval_ms: 100\n"
+                        + bgp_config(self.bgp_peer_port))
+        self.daemons.append(self.d)
+        self.d.start(expect_bgp_listener=True)
         self.api = Api(self, self.d, self.spec)
 
     def test_every_operation_answers_as_documented(self):
@@ -473,6 +498,8 @@ class Contract(DaemonTest):
         self.resources_and_alarms(ids)
         self.reports(ids)
         self.shares_and_members(ids)
+        self.bgp()
+        self.bgp_not_configured()
         self.unknown_fields_are_refused(ids)
         self.deletes(ids)
         missing = sorted(op for op in api.ops if 200 not in api.seen.get(op, set()))
@@ -883,6 +910,122 @@ class Contract(DaemonTest):
         self.assertEqual(api.ok("delete_share", path=sid)["deleted"], share["id"])
         api.fails("delete_share", 404, "share-not-found", path=sid)
 
+    def bgp(self):
+        api = self.api
+        # Live speaker state: the peer is configured but never reachable.
+        peers = api.ok("bgp_peers", account=MGMT)["peers"]
+        self.assertEqual([(p["name"], p["address"], p["port"], p["remote_as"], p["role"])
+                          for p in peers],
+                         [(BGP_PEER, "127.0.0.9", self.bgp_peer_port, 65001, "onprem")])
+        self.assertIn(peers[0]["state"], ("idle", "connect", "active"), peers[0])
+        self.assertEqual((peers[0]["uptime_seconds"], peers[0]["local_address"],
+                          peers[0]["prefixes_received"], peers[0]["families"]),
+                         (None, None, 0, []))
+        self.assertEqual(len(api.ok("bgp_peers")["peers"]), 1)
+        api.fails("bgp_peers", 403, "not-delegated-admin", account=PAY)
+        self.assertRegex(api.ok("metrics", account=None),
+                         r'(?m)^byoipd_bgp_session_up\{peer="onprem-r1"\} 0$')
+
+        routes = api.ok("bgp_routes", account=MGMT)
+        self.assertEqual((routes["routes"], routes["truncated"]), ([], False))
+        routes = api.ok("bgp_routes", query={"prefix": "203.0.113.0/24", "peer": BGP_PEER,
+                                             "exact": "true", "limit": "10"})
+        self.assertEqual(routes["routes"], [])
+        api.fails("bgp_routes", 404, "no-such-peer", query={"peer": "nobody"})
+        api.fails("bgp_routes", 400, "invalid-request", query={"limit": "0"},
+                  check_request=False)
+        api.fails("bgp_routes", 400, "invalid-request", query={"limit": "100001"},
+                  check_request=False)
+        api.fails("bgp_routes", 400, "invalid-request", query={"limit": "ten"},
+                  check_request=False)
+        api.fails("bgp_routes", 400, "invalid-request", query={"exact": "yes"},
+                  check_request=False)
+        api.fails("bgp_routes", 400, "non-canonical-prefix", query={"prefix": "203.0.113.1/24"})
+        api.fails("bgp_routes", 400, "invalid-prefix", query={"prefix": "203.0.113.0"})
+        api.fails("bgp_routes", 403, "not-delegated-admin", account=DEV)
+
+        # Announce one prefix: communities are sets, sorted by value.
+        self.assertEqual(api.ok("bgp_list_announcements", account=MGMT)["announcements"], [])
+        one = "203.0.113.0/24"
+        body = {"prefix": one, "communities": ["no-export", "65000:1", "65000:1"],
+                "large_communities": ["65000:2:3", "65000:1:1"], "prepend": 2,
+                "peers": [BGP_PEER]}
+        out = api.ok("bgp_announce", body=body)
+        expected = {"prefix": one, "communities": ["65000:1", "no-export"],
+                    "large_communities": ["65000:1:1", "65000:2:3"], "prepend": 2,
+                    "peers": [BGP_PEER]}
+        self.assertEqual((out["changed"], out["count"], out["announcement"]),
+                         (True, 1, expected))
+        again = api.ok("bgp_announce", body=dict(body, communities=["65000:1", "no-export"],
+                                                 large_communities=["65000:1:1", "65000:2:3"]))
+        self.assertEqual((again["changed"], again["announcement"]), (False, expected),
+                         "the same announcement again (in another order) changes nothing")
+        # Bulk: no "announcement" in the answer, even for a list of one.
+        bulk = ["198.51.100.0/24", "2001:db8:100::/48"]
+        out = api.ok("bgp_announce", body={"prefixes": bulk, "communities": ["65000:7"]})
+        self.assertEqual(out["changed"], True)
+        self.assertEqual(out["count"], 2)
+        self.assertNotIn("announcement", out)
+        out = api.ok("bgp_announce", body={"prefixes": bulk[:1], "communities": ["65000:7"]})
+        self.assertEqual((out["changed"], out["count"]), (False, 1))
+        self.assertNotIn("announcement", out)
+        listed = api.ok("bgp_list_announcements")["announcements"]
+        self.assertEqual(sorted(a["prefix"] for a in listed), sorted([one] + bulk))
+        self.assertEqual([a for a in listed if a["prefix"] == one], [expected])
+        self.assertEqual(api.ok("bgp_list_announcements", account=MGMT)["announcements"], listed)
+
+        # Refusals change nothing (a bulk request is all or nothing).
+        probe = "192.0.2.0/24"
+        api.fails("bgp_announce", 403, "not-delegated-admin", account=MGMT, body={"prefix": probe})
+        api.fails("bgp_announce", 403, "not-delegated-admin", account=PAY, body={"prefix": probe})
+        api.fails("bgp_list_announcements", 403, "not-delegated-admin", account=PAY)
+        api.fails("bgp_announce", 404, "no-such-peer", body={"prefix": probe, "peers": ["nobody"]})
+        api.fails("bgp_announce", 400, "invalid-community",
+                  body={"prefix": probe, "communities": ["65000:70000"]})
+        api.fails("bgp_announce", 400, "invalid-large-community",
+                  body={"prefix": probe, "large_communities": ["65000:1"]}, check_request=False)
+        api.fails("bgp_announce", 422, "invalid-prepend", body={"prefix": probe, "prepend": 11},
+                  check_request=False)
+        api.fails("bgp_announce", 400, "non-canonical-prefix", body={"prefix": "192.0.2.1/24"})
+        api.fails("bgp_announce", 400, "invalid-prefix-length",
+                  body={"prefixes": [probe, "192.0.2.0/33"]})
+        api.fails("bgp_announce", 400, "invalid-request",
+                  body={"prefix": probe, "prefixes": [probe]}, check_request=False)
+        api.fails("bgp_announce", 400, "invalid-request", body={}, check_request=False)
+        api.fails("bgp_announce", 400, "invalid-request", body={"prefixes": []})
+        api.fails("bgp_announce", 400, "invalid-request", body={"prefix": probe, "peer": BGP_PEER},
+                  check_request=False)
+        api.fails("bgp_announce", 400, "invalid-json", raw=b"{not json")
+        self.assertEqual(api.ok("bgp_list_announcements")["announcements"], listed)
+
+        # Withdraw: one, again (no change), then the bulk.
+        out = api.ok("bgp_withdraw", body={"prefix": one})
+        self.assertEqual((out["withdrawn"], out["changed"], out["count"]), (one, True, 1))
+        out = api.ok("bgp_withdraw", body={"prefix": one})
+        self.assertEqual((out["withdrawn"], out["changed"], out["count"]), (one, False, 0))
+        out = api.ok("bgp_withdraw", body={"prefixes": bulk + [probe]})
+        self.assertEqual((out["changed"], out["count"]), (True, 2))
+        self.assertNotIn("withdrawn", out)
+        api.fails("bgp_withdraw", 403, "not-delegated-admin", account=MGMT, body={"prefix": one})
+        api.fails("bgp_withdraw", 400, "invalid-prefix-length", body={"prefix": "192.0.2.0/33"})
+        api.fails("bgp_withdraw", 400, "invalid-request", body={}, check_request=False)
+        self.assertEqual(api.ok("bgp_list_announcements")["announcements"], [])
+
+    def bgp_not_configured(self):
+        """A daemon without a bgp section: live BGP state is 409, the stored
+        announcements still answer."""
+        workdir = os.path.join(self.workdir, "no-bgp")
+        os.makedirs(workdir)
+        plain = Daemon(workdir)
+        self.daemons.append(plain)
+        plain.start()
+        api = Api(self, plain, self.spec)
+        api.fails("bgp_peers", 409, "bgp-not-configured", account=MGMT)
+        api.fails("bgp_routes", 409, "bgp-not-configured", account=MGMT)
+        api.fails("bgp_peers", 403, "not-delegated-admin", account=NET)  # no admin delegated there
+        self.assertEqual(api.ok("bgp_list_announcements", account=MGMT)["announcements"], [])
+        plain.stop()
+
     def unknown_fields_are_refused(self, ids):
         """Every body whose schema says additionalProperties: false is refused
         with 400 when it carries an unknown field (and nothing changes)."""
@@ -908,6 +1051,8 @@ class Contract(DaemonTest):
             "create_share": ({}, {"name": "probe"}, NET),
             "associate_share_pool": ({"share_id": "rs-probe"}, {"pool_id": ids["leaf"]}, NET),
             "associate_share_principal": ({"share_id": "rs-probe"}, {"principal": PAY}, NET),
+            "bgp_announce": ({}, {"prefix": "192.0.2.0/24"}, NET),
+            "bgp_withdraw": ({}, {"prefix": "192.0.2.0/24"}, NET),
         }
         v = api.validator
         with_bodies = {op for op, (_, _, operation, _) in api.ops.items()
