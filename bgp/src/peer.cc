@@ -376,7 +376,12 @@ void Peer::on_update(Attempt& at, Update& update, const DecodeResult& decoded) {
   if (decoded.action != Action::kTreatAsWithdraw) {
     if (auto family = update.end_of_rib()) {
       spdlog::info("bgp peer {}: End-of-RIB for {}", config_.name, family_text(*family));
-      if (stale_pending_) {
+      // RFC 4724 4.2: the stale routes go once the peer has resent every
+      // family (the RIB marks routes per peer, so the last End-of-RIB sweeps).
+      std::erase(stale_until_eor_, *family);
+      if (stale_pending_ && stale_until_eor_.empty()) {
+        stale_pending_ = false;
+        stale_timer_.cancel();
         size_t swept = speaker_.rib.sweep_stale(index_);
         if (swept) spdlog::info("bgp peer {}: {} stale routes removed", config_.name, swept);
       }
@@ -437,6 +442,13 @@ void Peer::on_established(Attempt& at, const Negotiated& negotiated) {
   context.local_address = at.conn ? at.conn->local_address() : std::nullopt;
   context.codec = at.codec;
   export_ = std::move(context);
+  stale_until_eor_ = negotiated.families;
+  if (stale_pending_ && !negotiated.graceful_restart) {
+    // RFC 4724 4.2: back without the capability, the stale routes go at once.
+    stale_pending_ = false;
+    stale_timer_.cancel();
+    speaker_.rib.sweep_stale(index_);
+  }
   std::string families;
   for (AfiSafi f : negotiated.families) families += (families.empty() ? "" : ",") + family_text(f);
   spdlog::info("bgp peer {}: session established ({} {}, AS {}, hold {} s, {}, {})",

@@ -87,6 +87,7 @@ class Peer {
   std::set<Prefix> advertised_;         // what the peer holds from us
   asio::steady_timer stale_timer_;      // graceful restart: sweep when it fires
   bool stale_pending_ = false;
+  std::vector<AfiSafi> stale_until_eor_;  // families whose End-of-RIB is still awaited
   std::string last_error_;
   uint64_t rejected_ = 0;
   uint64_t updates_received_ = 0;

@@ -40,6 +40,8 @@ class Speaker::Impl {
     // every peer's key before it accepts.
     for (const auto& peer : config_.peers) {
       if (ec || peer.password.empty()) continue;
+      // An IPv4 listener never sees an IPv6 peer (it connects out instead).
+      if (at.family() == Family::kV4 && peer.address.family() == Family::kV6) continue;
       Status st = set_tcp_md5(acceptor_.native_handle(), at.family(), peer.address, peer.password);
       if (!st.ok()) return st;
     }

@@ -216,6 +216,19 @@ Status validate(const SpeakerConfig& config) {
     const SpeakerPeerConfig& peer = config.peers[i];
     std::string at = "peers[" + std::to_string(i) + "]";
     if (Status s = check_peer(at, peer); !s.ok()) return s;
+    // A passive peer only ever arrives through the listener.
+    if (peer.passive && !config.listen_address) {
+      return refuse("bgp-passive-without-listener", at + ".passive",
+                    "true, but bgp.listen is not set, so the peer could never connect; allowed: "
+                    "set bgp.listen, or passive: false");
+    }
+    if (peer.passive && config.listen_address &&
+        config.listen_address->family() == Family::kV4 && peer.address.family() == Family::kV6) {
+      return refuse("bgp-passive-without-listener", at + ".passive",
+                    "true, but " + peer.address.to_string() + " is IPv6 and bgp.listen (" +
+                        config.listen_address->to_string() +
+                        ") is IPv4; allowed: an IPv6 listen address such as [::], or passive: false");
+    }
     for (size_t j = 0; j < i; ++j) {
       const SpeakerPeerConfig& other = config.peers[j];
       std::string earlier = "peers[" + std::to_string(j) + "]";
