@@ -268,11 +268,21 @@ class Daemon {
         spdlog::warn("bgp: session with {} is down: {}", event.peer, event.reason);
       }
     };
+    // The origin view of what byoipd announces: who else originates it, or
+    // a more-specific of it, right now (the prefix state machine's input).
+    std::vector<std::string> peer_names;
+    for (const auto& peer : config_.bgp->peers) peer_names.push_back(peer.name);
+    callbacks.on_origin = [this, peer_names](const bgp::OriginEvent& e) {
+      asio::post(ioc_, [this, peer_names, e]() { on_origin(peer_names, e); });
+    };
     auto started = bgp::Speaker::start(*config_.bgp, std::move(callbacks));
     if (!started.ok()) return started.status();
     speaker_ = std::move(*started);
     std::vector<bgp::Announcement> all;
-    for (const auto& [prefix, a] : service_.bgp_announcements()) all.push_back(a);
+    for (const auto& [prefix, a] : service_.bgp_announcements()) {
+      all.push_back(a);
+      speaker_->watch(prefix);
+    }
     speaker_->set_announcements(std::move(all));
     if (config_.bgp->listen_address) {
       Endpoint bgp_at{config_.bgp->listen_address->to_string(), speaker_->listen_port()};
@@ -282,6 +292,35 @@ class Daemon {
       std::fflush(stdout);
     }
     return {};
+  }
+
+  void on_origin(const std::vector<std::string>& peer_names, const bgp::OriginEvent& e) {
+    auto as_text = [](const std::optional<uint32_t>& asn) {
+      return asn ? "AS" + std::to_string(*asn) : std::string("no single origin (AS_SET)");
+    };
+    std::string peer = e.peer < peer_names.size() ? peer_names[e.peer] : "?";
+    // Our own announcement seen back through another session is expected.
+    auto level = e.new_origin_as == config_.bgp->local_as ? spdlog::level::info
+                                                           : spdlog::level::warn;
+    const char* what = e.prefix == e.watched ? "" : " (a more-specific)";
+    switch (e.kind) {
+      case bgp::OriginEvent::Kind::kAdded:
+        spdlog::log(level, "origin view: {}{} of our {} is originated by {} as seen from peer {}",
+                     e.prefix.to_string(), what, e.watched.to_string(),
+                     as_text(e.new_origin_as), peer);
+        break;
+      case bgp::OriginEvent::Kind::kChanged:
+        spdlog::log(level, "origin view: {}{} of our {} moved from {} to {} as seen from peer {}",
+                     e.prefix.to_string(), what, e.watched.to_string(),
+                     as_text(e.old_origin_as), as_text(e.new_origin_as), peer);
+        break;
+      case bgp::OriginEvent::Kind::kWithdrawn:
+        spdlog::info("origin view: {}{} of our {} from {} is gone from peer {}",
+                     e.prefix.to_string(), what, e.watched.to_string(),
+                     as_text(e.old_origin_as), peer);
+        break;
+    }
+    ++origin_events_;
   }
 
   // After a durable bgp_announce/bgp_withdraw: hand the speaker what the
@@ -307,8 +346,10 @@ class Daemon {
       auto it = current.find(*prefix);
       if (it == current.end()) {
         withdraw.push_back(*prefix);
+        speaker_->unwatch(*prefix);
       } else {
         announce.push_back(it->second);
+        speaker_->watch(*prefix);
       }
     }
     speaker_->change_announcements(std::move(announce), std::move(withdraw));
@@ -460,7 +501,12 @@ class Daemon {
           {"byoipd_journal_durable_seq", static_cast<double>(durable_seq_)},
       };
       std::string text = metrics_.render(service_.engine(), alarms_, extra);
-      if (speaker_) text += bgp_metrics(speaker_->peers(), speaker_->rib_stats());
+      if (speaker_) {
+        text += bgp_metrics(speaker_->peers(), speaker_->rib_stats());
+        text += "# HELP byoipd_bgp_origin_events_total Origin view changes for announced "
+                "prefixes and their more-specifics.\n# TYPE byoipd_bgp_origin_events_total "
+                "counter\nbyoipd_bgp_origin_events_total " + std::to_string(origin_events_) + "\n";
+      }
       return answer("metrics", HttpResponse{200, "text/plain; version=0.0.4", std::move(text), {}});
     }
     // Authenticate every /v1 call.
@@ -649,6 +695,7 @@ class Daemon {
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<WebhookNotifier> notifier_;
   std::unique_ptr<bgp::Speaker> speaker_;
+  uint64_t origin_events_ = 0;
   asio::signal_set signals_;
   asio::steady_timer alarm_timer_;
   asio::steady_timer shutdown_timer_;

@@ -373,6 +373,35 @@ class BgpInterop(DaemonTest):
         r = self.one("announcement back in BIRD", lambda: bird.routes("203.0.113.0/24"))
         self.assertEqual(r["as_path"], [LOCAL_AS], r)
 
+    def test_origin_view_events_and_byoipd_restart(self):
+        # BIRD originates 198.51.100.0/24 and a /25 inside it; byoipd
+        # announces the covering /23: both show up as origin-view events for it.
+        bird = self.bird([self.to_byoipd("byoipd")], routes=BIRD_ROUTES)
+        d = self.byoipd([peer("bird", "127.0.0.2", bird.port, BIRD_AS)])
+        self.wait_established(d, "bird")
+        self.announce(d, "198.51.100.0/23")
+        self.one("our /23 in BIRD", lambda: bird.routes("198.51.100.0/23"))
+        wait_for("origin-view events in byoipd's log", lambda: all(
+            line in d.log() for line in (
+                "origin view: 198.51.100.0/24 (a more-specific) of our 198.51.100.0/23 is "
+                "originated by AS65001 as seen from peer bird",
+                "origin view: 198.51.100.128/25 (a more-specific) of our 198.51.100.0/23 is "
+                "originated by AS64500 as seen from peer bird")))
+        metrics = d.http("GET", "/metrics", token="")[1]
+        events = [int(l.split()[-1]) for l in metrics.splitlines()
+                  if l.startswith("byoipd_bgp_origin_events_total ")]
+        self.assertTrue(events and events[0] >= 2, metrics[-600:])
+        # A restart of byoipd itself: the announcement is journaled, so it
+        # comes back to BIRD with no API call.
+        self.assertEqual(d.stop(), 0)
+        self.gone("our /23 in BIRD after byoipd stopped", lambda: bird.routes("198.51.100.0/23"))
+        d.start(expect_bgp_listener=True)
+        self.wait_established(d, "bird")
+        r = self.one("our /23 back in BIRD", lambda: bird.routes("198.51.100.0/23"))
+        self.assertEqual(r["as_path"], [LOCAL_AS], r)
+        listed = d.ok("GET", "/v1/bgp/announcements")["announcements"]
+        self.assertEqual([a["prefix"] for a in listed], ["198.51.100.0/23"])
+
     def test_observer_is_announced_nothing(self):
         # One BIRD, two byoipd sessions. BIRD locks a session on the neighbour's
         # address and port, so the second session uses other addresses on both
