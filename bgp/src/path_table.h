@@ -34,10 +34,27 @@ class PathTable {
   PathTable(const PathTable&) = delete;
   PathTable& operator=(const PathTable&) = delete;
 
-  // The id of the path made of `attrs` with `next_hop`, stored if new. A new
-  // path starts with no references: the caller acquires one per route.
-  PathId intern(const PathAttributes& attrs, const IpAddress& next_hop);
-  void acquire(PathId id) { slots_[id]->refs++; }
+  // A lookup in two steps, so the caller can do other work while the index
+  // slot loads: start() answers at once when the path is the previous
+  // lookup's (the UPDATEs of one path usually come back to back), else it
+  // hashes the fields (no blob is built) and starts loading the slot.
+  // `attrs` and `next_hop` must outlive the lookup.
+  struct Lookup {
+    const PathAttributes* attrs;
+    IpAddress next_hop;
+    bool found;  // then `id` is the answer
+    PathId id;
+    uint32_t hash;
+    uint32_t size;  // of the blob the attributes encode to
+  };
+  Lookup start(const PathAttributes& attrs, const IpAddress& next_hop);
+  // The id of the path looked up, stored if new. A new path starts with no
+  // references: the caller acquires one per route. Only a new path allocates.
+  PathId intern(const Lookup& lookup);
+  PathId intern(const PathAttributes& attrs, const IpAddress& next_hop) {
+    return intern(start(attrs, next_hop));
+  }
+  void acquire(PathId id, uint32_t n = 1) { refs_[id] += n; }
   // Drops one reference; the path is freed when none is left.
   void release(PathId id);
 
@@ -53,33 +70,40 @@ class PathTable {
   size_t memory_bytes() const;
 
  private:
-  // Each path is one heap block: this header, then the blob.
+  // Each path is one heap block: this header, then the blob. Its reference
+  // count lives in refs_, so counting routes never touches the block.
   struct Header {
-    uint32_t refs;
     uint32_t hash;
     uint32_t size;  // of the blob
-    PathId id;
     uint32_t origin;
     bool has_origin;
     const uint8_t* blob() const { return reinterpret_cast<const uint8_t*>(this + 1); }
   };
+  // An index slot keeps the path's full hash, so a probe that meets another
+  // path is settled without loading that path.
+  struct Slot {
+    Header* path;  // nullptr: empty
+    uint32_t hash;
+    PathId id;
+  };
 
-  void encode(const PathAttributes& attrs, const IpAddress& next_hop);
-  PathId find_or_insert(uint32_t hash, const PathAttributes& attrs);
-  void erase_from_index(const Header* h);
+  static bool equals(const Header& h, const PathAttributes& attrs, const IpAddress& next_hop);
+  PathId insert(size_t slot, const Lookup& lookup);
+  void erase_from_index(PathId id);
   void grow_index();
 
   std::vector<Header*> slots_;  // by id; nullptr: free
+  std::vector<uint32_t> refs_;  // by id
   std::vector<PathId> free_;
-  // Open addressing with linear probing over the headers themselves, so a
-  // lookup that hits touches the index and the path, nothing else. Deletion
-  // shifts later entries back, so there are no tombstones.
-  std::vector<Header*> index_;
+  // Open addressing with linear probing, at most 3/4 full. Deletion shifts
+  // later entries back, so there are no tombstones.
+  std::vector<Slot> index_;
   size_t live_ = 0;
   size_t blob_bytes_ = 0;  // heap held by the paths
   uint32_t local_as_ = 0;
-  std::vector<uint8_t> scratch_;  // the blob being interned
-  size_t encoded_size_ = 0;       // its length
+  // The previous lookup's answer; last_path_ is null once that path is freed.
+  PathId last_ = 0;
+  const Header* last_path_ = nullptr;
 };
 
 }  // namespace byoipd::bgp

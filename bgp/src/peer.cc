@@ -132,6 +132,7 @@ void Peer::execute(Attempt& at, const std::vector<FsmAction>& actions) {
     } else if (const auto* stop = std::get_if<StopTimer>(&action)) {
       at.deadlines[static_cast<size_t>(stop->timer)].reset();
     } else if (const auto* up = std::get_if<SessionEstablished>(&action)) {
+      if (&at == candidate_.get()) promote_candidate();
       on_established(at, up->negotiated);
     } else if (const auto* down = std::get_if<SessionDown>(&action)) {
       on_down(at, *down);
@@ -144,6 +145,21 @@ void Peer::execute(Attempt& at, const std::vector<FsmAction>& actions) {
   if (candidate_ && &at == candidate_.get() && at.fsm.state() == State::kIdle) {
     retire(std::move(candidate_));
   }
+}
+
+// The accepted connection reached Established first (the peer finished its
+// handshake there): it becomes the peer's session and our own attempt gives
+// way (RFC 4271 6.8 keeps one connection; Cease/7 where an OPEN was sent).
+void Peer::promote_candidate() {
+  State state = main_->fsm.state();
+  if (state == State::kOpenSent || state == State::kOpenConfirm) {
+    feed(*main_, OpenCollisionDump{});
+  } else {
+    drop(*main_);
+  }
+  std::swap(main_, candidate_);
+  main_->candidate = false;
+  retire(std::move(candidate_));
 }
 
 // Destroyed later: an Attempt may be on the call stack when it retires.

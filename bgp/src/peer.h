@@ -75,6 +75,7 @@ class Peer {
   void on_down(Attempt& at, const SessionDown& down);
   void advertise_all(Attempt& at);
   void retire(std::unique_ptr<Attempt> attempt);
+  void promote_candidate();
   std::unique_ptr<Attempt> make_attempt(bool candidate);
 
   SpeakerState& speaker_;

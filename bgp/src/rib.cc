@@ -183,6 +183,8 @@ AdjRibIn::ApplyStats AdjRibIn::Impl::apply(PeerIndex peer, const Update& update)
   };
   auto insert_all = [&](const std::vector<Prefix>& nlri, const IpAddress& next_hop) {
     if (nlri.empty()) return;
+    // Once per UPDATE; the path's index slot loads with the route blocks.
+    PathTable::Lookup lookup = paths_.start(update.attributes, next_hop);
     for (const Prefix& p : nlri) {
       if (p.family() == Family::kV4) {
         v4_.prefetch(V4Route::make_key(p, peer));
@@ -190,7 +192,7 @@ AdjRibIn::ApplyStats AdjRibIn::Impl::apply(PeerIndex peer, const Update& update)
         v6_.prefetch(V6Route::make_key(p, peer));
       }
     }
-    PathId path = paths_.intern(update.attributes, next_hop);  // once per UPDATE
+    PathId path = paths_.intern(lookup);
     for (const Prefix& p : nlri) {
       if (p.family() == Family::kV4) {
         insert(v4_, peer, p, path, stats);

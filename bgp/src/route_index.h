@@ -96,7 +96,7 @@ template <typename R>
 class RouteIndex {
  public:
   using Key = typename R::Key;
-  static constexpr uint32_t kBlock = 64;
+  static constexpr uint32_t kBlock = 128;
 
   RouteIndex() = default;
   RouteIndex(RouteIndex&&) noexcept = default;

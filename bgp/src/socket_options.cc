@@ -69,4 +69,16 @@ Status set_gtsm(int fd, Family socket_family) {
   return {};
 }
 
+Status set_max_ttl(int fd, Family socket_family) {
+  int ttl = 255;
+  int rc = socket_family == Family::kV4
+               ? ::setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl)
+               : ::setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl);
+  if (rc != 0) return sockopt_error("gtsm-unavailable", "cannot set the listener's TTL to 255");
+  if (socket_family == Family::kV6) {  // a dual-stack listener answers IPv4 too
+    ::setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl);
+  }
+  return {};
+}
+
 }  // namespace byoipd::bgp

@@ -20,5 +20,8 @@ Status set_tcp_md5(int fd, Family socket_family, const IpAddress& peer,
 // and drop segments that arrive with less than 254 (IP_MINTTL /
 // IPV6_MINHOPCOUNT).
 Status set_gtsm(int fd, Family socket_family);
+// Only the sending half, for a listener: Linux answers a SYN with the
+// listener's TTL, and a GTSM peer drops a SYN-ACK below 254.
+Status set_max_ttl(int fd, Family socket_family);
 
 }  // namespace byoipd::bgp

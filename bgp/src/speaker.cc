@@ -5,6 +5,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -44,6 +45,12 @@ class Speaker::Impl {
       if (at.family() == Family::kV4 && peer.address.family() == Family::kV6) continue;
       Status st = set_tcp_md5(acceptor_.native_handle(), at.family(), peer.address, peer.password);
       if (!st.ok()) return st;
+    }
+    // RFC 5082: a GTSM peer needs our SYN-ACK to arrive with TTL 255.
+    bool any_gtsm = std::any_of(config_.peers.begin(), config_.peers.end(),
+                                [](const SpeakerPeerConfig& p) { return p.gtsm; });
+    if (!ec && any_gtsm) {
+      if (Status st = set_max_ttl(acceptor_.native_handle(), at.family()); !st.ok()) return st;
     }
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
