@@ -1,0 +1,206 @@
+#include "rtr_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+
+namespace byoipd::rpki {
+
+namespace {
+
+constexpr size_t kReadChunk = 256 * 1024;
+
+asio::ip::address to_asio(const IpAddress& a) {
+  if (a.family() == Family::kV4) return asio::ip::address_v4(static_cast<uint32_t>(a.value()));
+  asio::ip::address_v6::bytes_type bytes;
+  u128 v = a.value();
+  for (int i = 15; i >= 0; --i, v >>= 8) bytes[i] = static_cast<uint8_t>(v);
+  return asio::ip::address_v6(bytes);
+}
+
+rtr::ClientConfig client_config(const RtrCacheConfig& c, SourceId source) {
+  rtr::ClientConfig out;
+  out.source = source;
+  out.max_version = c.max_version;
+  out.intervals = rtr::Intervals{c.refresh_seconds, c.retry_seconds, c.expire_seconds};
+  out.expire_override = c.expire_override;
+  return out;
+}
+
+}  // namespace
+
+RtrSession::RtrSession(asio::io_context& ioc, RtrCacheConfig config, SourceId source,
+                       std::function<void()> on_data)
+    : ioc_(ioc), config_(std::move(config)), source_(source), on_data_(std::move(on_data)),
+      client_(client_config(config_, source), rtr::steady_clock()), in_(kReadChunk),
+      timers_{asio::steady_timer(ioc), asio::steady_timer(ioc), asio::steady_timer(ioc),
+              asio::steady_timer(ioc), asio::steady_timer(ioc)} {}
+
+RtrSession::~RtrSession() {
+  alive_.reset();
+  disconnect();
+}
+
+void RtrSession::start() { feed(rtr::Start{}); }
+
+std::vector<Vrp> RtrSession::vrps() const {
+  std::vector<Vrp> out;
+  out.reserve(client_.vrps().size());
+  for (const auto& k : client_.vrps()) out.push_back(Vrp{k.prefix, k.max_length, k.asn, source_});
+  return out;
+}
+
+void RtrSession::feed(const rtr::Event& event) { execute(client_.handle(event)); }
+
+void RtrSession::execute(const std::vector<rtr::Action>& actions) {
+  for (const auto& action : actions) {
+    if (std::holds_alternative<rtr::Connect>(action)) {
+      connect();
+    } else if (std::holds_alternative<rtr::Disconnect>(action)) {
+      disconnect();
+    } else if (const auto* send_pdu = std::get_if<rtr::SendPdu>(&action)) {
+      send(send_pdu->pdu);
+    } else if (const auto* start = std::get_if<rtr::StartTimer>(&action)) {
+      arm(start->timer, start->seconds);
+    } else if (const auto* stop = std::get_if<rtr::StopTimer>(&action)) {
+      ++generation_[static_cast<size_t>(stop->timer)];
+      timers_[static_cast<size_t>(stop->timer)].cancel();
+    } else if (const auto* apply = std::get_if<rtr::ApplyVrps>(&action)) {
+      last_update_ = std::chrono::system_clock::now();
+      last_error_.clear();
+      spdlog::info("rpki: cache {} at serial {} (session {}): {} {} announced, {} withdrawn",
+                   config_.name, apply->serial, apply->session_id,
+                   apply->kind == rtr::ApplyVrps::kFull ? "full set," : "update,",
+                   apply->announced.size(), apply->withdrawn.size());
+      if (on_data_) on_data_();
+    } else if (std::holds_alternative<rtr::Stale>(action)) {
+      spdlog::warn("rpki: cache {}: no successful sync within the expire interval; its data "
+                   "is stale", config_.name);
+      if (on_data_) on_data_();
+    } else if (const auto* log = std::get_if<rtr::Log>(&action)) {
+      if (log->level == rtr::Log::kInfo) {
+        spdlog::info("rpki: cache {}: {}", config_.name, log->message);
+      } else {
+        if (log->level == rtr::Log::kError) last_error_ = log->message;
+        spdlog::warn("rpki: cache {}: {}", config_.name, log->message);
+      }
+    }
+  }
+}
+
+void RtrSession::connect() {
+  disconnect();
+  auto sock = std::make_shared<asio::ip::tcp::socket>(ioc_);
+  socket_ = sock;
+  asio::ip::tcp::endpoint to(to_asio(config_.address), config_.port);
+  sock->async_connect(to, [this, sock, alive = std::weak_ptr<int>(alive_)](
+                              const boost::system::error_code& ec) {
+    if (!alive.lock() || socket_ != sock) return;
+    if (ec) {
+      last_error_ = "connect to " + config_.address.to_string() + " port " +
+                    std::to_string(config_.port) + ": " + ec.message();
+      socket_.reset();
+      feed(rtr::ConnectionFailed{});
+      return;
+    }
+    boost::system::error_code ignored;
+    sock->set_option(asio::ip::tcp::no_delay(true), ignored);
+    have_ = 0;
+    read();
+    feed(rtr::Connected{});
+  });
+}
+
+void RtrSession::disconnect() {
+  if (!socket_) return;
+  boost::system::error_code ec;
+  socket_->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_->close(ec);
+  socket_.reset();
+  out_.clear();
+  have_ = 0;
+}
+
+void RtrSession::read() {
+  auto sock = socket_;
+  if (!sock) return;
+  if (have_ == in_.size()) in_.resize(in_.size() * 2);  // an Error Report up to 64 KiB
+  sock->async_read_some(
+      asio::buffer(in_.data() + have_, in_.size() - have_),
+      [this, sock, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec,
+                                                         size_t n) {
+        if (!alive.lock() || socket_ != sock) return;
+        if (ec) {
+          last_error_ = ec == asio::error::eof ? "the cache closed the connection" : ec.message();
+          socket_.reset();
+          feed(rtr::ConnectionClosed{});
+          return;
+        }
+        have_ += n;
+        size_t at = 0;
+        while (socket_ == sock) {
+          std::span<const uint8_t> buffered(in_.data() + at, have_ - at);
+          rtr::FrameResult f = rtr::frame(buffered);
+          if (f.error) {
+            feed(rtr::DecodeFailed{*f.error, std::vector<uint8_t>(buffered.begin(),
+                                                                  buffered.begin() + std::min<size_t>(buffered.size(), 64))});
+            return;
+          }
+          if (!f.length || *f.length > buffered.size()) break;
+          auto pdu = buffered.first(*f.length);
+          at += *f.length;
+          rtr::DecodeResult d = rtr::decode(pdu);
+          if (!d.ok()) {
+            feed(rtr::DecodeFailed{*d.error, std::vector<uint8_t>(pdu.begin(), pdu.end())});
+          } else {
+            feed(rtr::PduReceived{std::move(*d.pdu)});
+          }
+        }
+        if (socket_ != sock) return;
+        std::memmove(in_.data(), in_.data() + at, have_ - at);
+        have_ -= at;
+        read();
+      });
+}
+
+void RtrSession::send(const rtr::Pdu& pdu) {
+  auto bytes = rtr::encode(pdu);
+  if (!bytes.ok() || !socket_) return;
+  out_.insert(out_.end(), bytes->begin(), bytes->end());
+  if (!write_in_flight_) write();
+}
+
+// One write in flight; what is queued meanwhile goes out next.
+void RtrSession::write() {
+  auto sock = socket_;
+  if (!sock || out_.empty()) return;
+  writing_.swap(out_);
+  out_.clear();
+  write_in_flight_ = true;
+  asio::async_write(*sock, asio::buffer(writing_),
+                    [this, sock, alive = std::weak_ptr<int>(alive_)](
+                        const boost::system::error_code& ec, size_t) {
+                      if (!alive.lock()) return;
+                      write_in_flight_ = false;
+                      writing_.clear();
+                      // A new connection may have queued meanwhile; a failed write
+                      // on the current one is reported by the read side.
+                      if (socket_ == sock && ec) return;
+                      write();
+                    });
+}
+
+void RtrSession::arm(rtr::Timer timer, uint32_t seconds) {
+  size_t i = static_cast<size_t>(timer);
+  uint64_t generation = ++generation_[i];
+  timers_[i].expires_after(std::chrono::seconds(seconds));
+  timers_[i].async_wait([this, timer, generation, alive = std::weak_ptr<int>(alive_)](
+                            const boost::system::error_code&) {
+    if (!alive.lock() || generation != generation_[static_cast<size_t>(timer)]) return;
+    feed(rtr::TimerExpired{timer});
+  });
+}
+
+}  // namespace byoipd::rpki
