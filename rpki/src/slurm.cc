@@ -51,8 +51,9 @@ Status check_object(const json& v, const std::string& path, const char* section,
                     std::string("is a JSON ") + v.type_name() + ", expected an object (RFC 8416 " +
                         section + ")");
   }
-  for (const auto& [key, value] : v.items()) {
-    auto is = [&](std::string_view n) { return n == key; };
+  for (const auto& item : v.items()) {
+    const std::string& key = item.key();
+    auto is = [&key](std::string_view n) { return n == key; };
     if (std::any_of(allowed.begin(), allowed.end(), is) ||
         std::any_of(ignored.begin(), ignored.end(), is)) {
       continue;

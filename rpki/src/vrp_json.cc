@@ -307,9 +307,9 @@ void VrpJsonSax::entry_value(Kind kind, uint64_t u, std::string_view s, int64_t 
       if (kind != kUnsigned) {
         fail_entry(entry_error("invalid-max-length",
                                kind == kNegative ? "\"maxLength\" " + std::to_string(i) +
-                                                       " is negative (expected 0..128)"
+                                                       " is negative (expected an integer 0..128)"
                                                  : std::string("\"maxLength\" is not an "
-                                                               "integer (expected 0..128)")));
+                                                               "integer (expected 0..128, e.g. 24)")));
         return;
       }
       entry_.max_length = u;
@@ -428,6 +428,12 @@ bool VrpJsonSax::start_array(std::size_t) {
         }
         seen_roas_ = true;
         state_ = kRoas;
+        // Metadata usually precedes "roas"; its count sizes the vector. An
+        // entry takes at least 40 bytes, which bounds a lying count.
+        if (out_.metadata.declared_count) {
+          out_.vrps.reserve(static_cast<size_t>(
+              std::min<uint64_t>(*out_.metadata.declared_count, text_.size() / 40)));
+        }
         return true;
       }
       break;
