@@ -32,7 +32,7 @@ rtr::ClientConfig client_config(const RtrCacheConfig& c, SourceId source) {
 }  // namespace
 
 RtrSession::RtrSession(asio::io_context& ioc, RtrCacheConfig config, SourceId source,
-                       std::function<void()> on_data)
+                       OnData on_data)
     : ioc_(ioc), config_(std::move(config)), source_(source), on_data_(std::move(on_data)),
       client_(client_config(config_, source), rtr::steady_clock()), in_(kReadChunk),
       timers_{asio::steady_timer(ioc), asio::steady_timer(ioc), asio::steady_timer(ioc),
@@ -74,11 +74,11 @@ void RtrSession::execute(const std::vector<rtr::Action>& actions) {
                    config_.name, apply->serial, apply->session_id,
                    apply->kind == rtr::ApplyVrps::kFull ? "full set," : "update,",
                    apply->announced.size(), apply->withdrawn.size());
-      if (on_data_) on_data_();
+      if (on_data_) on_data_(apply);
     } else if (std::holds_alternative<rtr::Stale>(action)) {
       spdlog::warn("rpki: cache {}: no successful sync within the expire interval; its data "
                    "is stale", config_.name);
-      if (on_data_) on_data_();
+      if (on_data_) on_data_(nullptr);
     } else if (const auto* log = std::get_if<rtr::Log>(&action)) {
       if (log->level == rtr::Log::kInfo) {
         spdlog::info("rpki: cache {}: {}", config_.name, log->message);

@@ -20,9 +20,10 @@ namespace asio = boost::asio;
 
 class RtrSession {
  public:
-  // `on_data` runs after every ApplyVrps and Stale action (on the loop).
-  RtrSession(asio::io_context& ioc, RtrCacheConfig config, SourceId source,
-             std::function<void()> on_data);
+  // `on_data` runs after every ApplyVrps (with it) and Stale (with null)
+  // action, on the loop.
+  using OnData = std::function<void(const rtr::ApplyVrps*)>;
+  RtrSession(asio::io_context& ioc, RtrCacheConfig config, SourceId source, OnData on_data);
   ~RtrSession();
 
   void start();
@@ -47,7 +48,7 @@ class RtrSession {
   asio::io_context& ioc_;
   RtrCacheConfig config_;
   SourceId source_;
-  std::function<void()> on_data_;
+  OnData on_data_;
   rtr::Client client_;
   std::shared_ptr<asio::ip::tcp::socket> socket_;
   std::vector<uint8_t> in_;

@@ -29,7 +29,9 @@ class Validator::Impl {
       : config_(std::move(config)), work_(asio::make_work_guard(ioc_)), slurm_timer_(ioc_) {
     SourceId next = 1;
     for (const auto& c : config_.rtr) {
-      rtr_.push_back(std::make_unique<RtrSession>(ioc_, c, next++, [this]() { republish(); }));
+      SourceId id = next++;
+      rtr_.push_back(std::make_unique<RtrSession>(
+          ioc_, c, id, [this, id](const rtr::ApplyVrps* apply) { on_rtr(id, apply); }));
     }
     for (const auto& c : config_.json) {
       json_.push_back(std::make_unique<JsonSource>(c, next++, ioc_));
@@ -183,6 +185,46 @@ class Validator::Impl {
   }
 
   // ---- merging -------------------------------------------------------------------
+
+  // An RTR update changes the published table in place when it can: the
+  // table is copied (its base is shared) and the update applied, so a
+  // Serial Notify for a few VRPs costs a few VRPs, not a rebuild. Full
+  // sets, staleness changes and inconsistencies take the full rebuild.
+  void on_rtr(SourceId id, const rtr::ApplyVrps* apply) {
+    if (apply && apply->kind == rtr::ApplyVrps::kDelta && !stale_.load() && published_) {
+      if (apply->announced.empty() && apply->withdrawn.empty()) return;
+      if (apply_delta(id, *apply)) return;
+    }
+    republish();
+  }
+
+  bool filtered(const Vrp& v) const {
+    if (!slurm_) return false;
+    for (const auto& f : slurm_->prefix_filters) {
+      if (f.matches(v)) return true;
+    }
+    return false;
+  }
+
+  bool apply_delta(SourceId id, const rtr::ApplyVrps& apply) {
+    auto current = store_.current();
+    if (!current) return false;
+    VrpTable next(*current);
+    for (Vrp v : apply.withdrawn) {
+      v.source = id;
+      if (filtered(v)) continue;
+      if (!next.remove(v).ok()) return false;
+    }
+    for (Vrp v : apply.announced) {
+      v.source = id;
+      if (filtered(v)) continue;
+      if (!next.add(v).ok()) return false;
+    }
+    store_.swap(std::make_shared<const VrpTable>(std::move(next)));
+    ++version_;
+    published_ = SystemClock::now();
+    return true;
+  }
 
   // Rebuilds the merged table from every source that is not past expire
   // (all of them when every one is: the last data stays, marked stale).
