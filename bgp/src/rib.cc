@@ -89,8 +89,9 @@ class AdjRibIn::Impl {
   std::array<WatchSet, 2> watches_;
 
  private:
+  std::vector<size_t> route_blocks_;  // apply(): each prefix's route block, from prefetch()
   template <typename R>
-  void insert(RouteIndex<R>& index, PeerIndex peer, const Prefix& p, PathId path,
+  void insert(RouteIndex<R>& index, PeerIndex peer, const Prefix& p, PathId path, size_t block,
               ApplyStats& stats);
   template <typename R>
   void withdraw(RouteIndex<R>& index, PeerIndex peer, const Prefix& p, ApplyStats& stats);
@@ -130,8 +131,8 @@ void AdjRibIn::Impl::notify(OriginEvent::Kind kind, const Prefix& p, PeerIndex p
 
 template <typename R>
 void AdjRibIn::Impl::insert(RouteIndex<R>& index, PeerIndex peer, const Prefix& p, PathId path,
-                            ApplyStats& stats) {
-  auto [route, added] = index.emplace(R::make_key(p, peer));
+                            size_t block, ApplyStats& stats) {
+  auto [route, added] = index.emplace(R::make_key(p, peer), block);
   paths_.acquire(path);
   if (added) {
     route->path = path;
@@ -185,19 +186,19 @@ AdjRibIn::ApplyStats AdjRibIn::Impl::apply(PeerIndex peer, const Update& update)
     if (nlri.empty()) return;
     // Once per UPDATE; the path's index slot loads with the route blocks.
     PathTable::Lookup lookup = paths_.start(update.attributes, next_hop);
+    route_blocks_.clear();
     for (const Prefix& p : nlri) {
-      if (p.family() == Family::kV4) {
-        v4_.prefetch(V4Route::make_key(p, peer));
-      } else {
-        v6_.prefetch(V6Route::make_key(p, peer));
-      }
+      route_blocks_.push_back(p.family() == Family::kV4
+                                  ? v4_.prefetch(V4Route::make_key(p, peer))
+                                  : v6_.prefetch(V6Route::make_key(p, peer)));
     }
     PathId path = paths_.intern(lookup);
-    for (const Prefix& p : nlri) {
+    for (size_t i = 0; i < nlri.size(); ++i) {
+      const Prefix& p = nlri[i];
       if (p.family() == Family::kV4) {
-        insert(v4_, peer, p, path, stats);
+        insert(v4_, peer, p, path, route_blocks_[i], stats);
       } else {
-        insert(v6_, peer, p, path, stats);
+        insert(v6_, peer, p, path, route_blocks_[i], stats);
       }
     }
   };
@@ -288,7 +289,8 @@ bool AdjRibIn::Impl::collect(const RouteIndex<R>& index, const typename R::Key& 
 
 size_t AdjRibIn::Impl::memory_bytes() const {
   size_t bytes = heap_size(sizeof(Impl)) + paths_.memory_bytes() + v4_.memory_bytes() +
-                 v6_.memory_bytes() + heap_size(counts_.capacity() * sizeof(counts_[0]));
+                 v6_.memory_bytes() + heap_size(counts_.capacity() * sizeof(counts_[0])) +
+                 heap_size(route_blocks_.capacity() * sizeof(size_t));
   for (const WatchSet& w : watches_) bytes += heap_size(w.prefixes.capacity() * sizeof(Prefix));
   return bytes;
 }
@@ -354,7 +356,23 @@ std::vector<RouteEntry> AdjRibIn::all_routes(std::optional<PeerIndex> peer, size
 
 void AdjRibIn::set_listener(Listener listener) { impl_->listener_ = std::move(listener); }
 
-void AdjRibIn::watch(const Prefix& prefix) { impl_->watches_[family_slot(prefix.family())].add(prefix); }
+void AdjRibIn::watch(const Prefix& prefix) {
+  auto& watches = impl_->watches_[family_slot(prefix.family())];
+  if (watches.contains(prefix)) return;
+  watches.add(prefix);
+  if (!impl_->listener_) return;
+  // The routes already there are reported as added, so a watcher starts
+  // from the whole picture, not only from what changes next.
+  for (const RouteEntry& r : routes(prefix, true, std::nullopt, SIZE_MAX)) {
+    OriginEvent e;
+    e.kind = OriginEvent::Kind::kAdded;
+    e.watched = prefix;
+    e.prefix = r.prefix;
+    e.peer = r.peer;
+    e.new_origin_as = r.origin_as;
+    impl_->listener_(e);
+  }
+}
 
 void AdjRibIn::unwatch(const Prefix& prefix) {
   impl_->watches_[family_slot(prefix.family())].remove(prefix);

@@ -308,6 +308,117 @@ TEST(Paths, SharedAndReleased) {
   EXPECT_LT(rib.memory_bytes(), full);
 }
 
+// The path fields of the route for `prefix` from `peer`, for comparing paths.
+RouteEntry path_of(const AdjRibIn& rib, PeerIndex peer, const std::string& prefix) {
+  auto r = rib.routes(P(prefix), false, peer, 1);
+  EXPECT_EQ(r.size(), 1u) << prefix;
+  if (r.empty()) return {};
+  r[0].prefix = Prefix();
+  return r[0];
+}
+
+// Every stored field tells paths apart, whether the lookup repeats the
+// previous one or goes through the index; the encodings the RIB does not
+// distinguish (no ORIGIN and IGP, no AS_PATH and an empty one) share a path.
+TEST(Paths, EveryStoredFieldTellsPathsApart) {
+  struct Case {
+    std::string name;
+    void (*change)(Update&);
+    bool same;
+  };
+  const std::vector<Case> cases = {
+      {"origin", [](Update& u) { u.attributes.origin = Origin::kEgp; }, false},
+      {"no origin is IGP", [](Update& u) { u.attributes.origin.reset(); }, true},
+      {"next hop", [](Update& u) { u.attributes.next_hop = A("192.0.2.2"); }, false},
+      {"med", [](Update& u) { u.attributes.med = 5; }, false},
+      {"med 0", [](Update& u) { u.attributes.med = 0; }, false},
+      {"local pref", [](Update& u) { u.attributes.local_pref = 5; }, false},
+      {"local pref in place of med",
+       [](Update& u) {
+         u.attributes.med.reset();
+         u.attributes.local_pref = 7;
+       },
+       false},
+      {"last asn", [](Update& u) { u.attributes.as_path->back().asns.back() = 65009; }, false},
+      {"segment type", [](Update& u) { u.attributes.as_path->back().type = AsPathSegment::Type::kSet; }, false},
+      {"longer path", [](Update& u) { u.attributes.as_path->back().asns.push_back(1); }, false},
+      {"empty segment", [](Update& u) { u.attributes.as_path->push_back(seq({})); }, false},
+      {"split segment",
+       [](Update& u) { u.attributes.as_path = std::vector<AsPathSegment>{seq({65001}), seq({3356})}; },
+       false},
+      {"no as path", [](Update& u) { u.attributes.as_path.reset(); }, false},
+      {"community", [](Update& u) { u.attributes.communities.push_back(0xfde80002); }, false},
+      {"community order",
+       [](Update& u) { std::swap(u.attributes.communities[0], u.attributes.communities[1]); }, false},
+      {"large community", [](Update& u) { u.attributes.large_communities.push_back({1, 2, 3}); }, false},
+      {"aggregator not kept", [](Update& u) { u.attributes.aggregator = Aggregator{65001, A("192.0.2.7")}; }, true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Update base = announce({"10.0.0.0/24"}, {seq({65001, 3356})});
+    base.attributes.med = 7;
+    base.attributes.communities = {0xfde80001, 0xfde80003};
+    Update other = base;
+    c.change(other);
+    other.nlri = {P("10.0.1.0/24")};
+    Update base_again = base;
+    base_again.nlri = {P("10.0.2.0/24")};
+    Update other_again = other;
+    other_again.nlri = {P("10.0.3.0/24")};
+    AdjRibIn rib(kLocalAs);
+    for (const Update& u : {base, other, base_again, other_again}) rib.apply(1, u);
+    EXPECT_EQ(rib.path_count(), c.same ? 1u : 2u);
+    EXPECT_EQ(path_of(rib, 1, "10.0.2.0/24"), path_of(rib, 1, "10.0.0.0/24"));
+    EXPECT_EQ(path_of(rib, 1, "10.0.3.0/24"), path_of(rib, 1, "10.0.1.0/24"));
+    EXPECT_EQ(path_of(rib, 1, "10.0.1.0/24") == path_of(rib, 1, "10.0.0.0/24"), c.same);
+  }
+  // Empty AS_PATH and none: one path (both originate in the local AS).
+  AdjRibIn rib(kLocalAs);
+  Update none = announce({"10.0.0.0/24"}, {});
+  none.attributes.as_path.reset();
+  rib.apply(1, none);
+  rib.apply(1, announce({"10.0.1.0/24"}, {}));
+  EXPECT_EQ(rib.path_count(), 1u);
+}
+
+// A freed path's id is reused; a lookup repeating a freed path must not
+// answer with the path now holding its id.
+TEST(Paths, FreedPathIsNotFoundAgain) {
+  AdjRibIn rib(kLocalAs);
+  rib.apply(1, announce({"10.0.0.0/24"}, {seq({65001})}));
+  rib.apply(1, withdraw({"10.0.0.0/24"}));
+  EXPECT_EQ(rib.path_count(), 0u);
+  rib.apply(1, announce({"10.0.1.0/24"}, {seq({65002})}));
+  rib.apply(1, announce({"10.0.2.0/24"}, {seq({65001})}));
+  EXPECT_EQ(rib.path_count(), 2u);
+  EXPECT_EQ(path_of(rib, 1, "10.0.1.0/24").origin_as, 65002u);
+  EXPECT_EQ(path_of(rib, 1, "10.0.2.0/24").origin_as, 65001u);
+  // The previous lookup's path freed by a replacement, then sent again.
+  rib.apply(1, announce({"10.0.2.0/24"}, {seq({65003})}));
+  rib.apply(1, announce({"10.0.3.0/24"}, {seq({65001})}));
+  EXPECT_EQ(rib.path_count(), 3u);
+  EXPECT_EQ(path_of(rib, 1, "10.0.3.0/24").origin_as, 65001u);
+  EXPECT_EQ(path_of(rib, 1, "10.0.2.0/24").origin_as, 65003u);
+}
+
+// Many paths (index growth, and deletions that shift probe runs back) stay
+// findable and distinct.
+TEST(Paths, ManyPathsGrowAndShrink) {
+  AdjRibIn rib(kLocalAs);
+  const uint32_t n = 5000;
+  auto prefix = [](uint32_t i) {
+    return std::to_string(10 + i / 65536) + "." + std::to_string(i / 256 % 256) + "." +
+           std::to_string(i % 256) + ".0/24";
+  };
+  for (uint32_t i = 0; i < n; ++i) rib.apply(1, announce({prefix(i)}, {seq({65001, i + 1})}));
+  EXPECT_EQ(rib.path_count(), n);
+  for (uint32_t i = 0; i < n; i += 2) rib.apply(1, withdraw({prefix(i)}));
+  EXPECT_EQ(rib.path_count(), n / 2);
+  for (uint32_t i = 1; i < n; i += 2) rib.apply(2, announce({prefix(i)}, {seq({65001, i + 1})}));
+  EXPECT_EQ(rib.path_count(), n / 2) << "the odd paths are shared, not stored again";
+  for (uint32_t i = 1; i < n; i += 2) EXPECT_EQ(path_of(rib, 2, prefix(i)).origin_as, i + 1);
+}
+
 TEST(Peers, RemovePeer) {
   AdjRibIn rib(kLocalAs);
   rib.apply(1, announce({"10.0.0.0/24", "10.0.1.0/24", "2001:db8::/32"}, {seq({65001})}));

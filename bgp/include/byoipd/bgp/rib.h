@@ -104,7 +104,8 @@ class AdjRibIn {
   // withdrawn for P or a more-specific of P is reported to the listener, from
   // within apply/remove_peer/sweep_stale. A route covered by several watched
   // prefixes is reported once per watched prefix. A changed route is reported
-  // only when its origin AS changed.
+  // only when its origin AS changed. watch() itself reports the routes
+  // already held for P and its more-specifics as added.
   using Listener = std::function<void(const OriginEvent&)>;
   void set_listener(Listener listener);
   void watch(const Prefix& prefix);
