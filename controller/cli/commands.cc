@@ -800,6 +800,7 @@ int run_byoipctl(const std::vector<std::string>& args, const Invocation& inv) {
   add_util(app, commands);
   add_share(app, commands);
   add_bgp(app, commands);
+  add_rpki(app, commands);
   app.footer(std::string(kSettingsHelp) + "\n" + kExitCodesHelp);  // subcommands keep exit codes
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back

@@ -92,7 +92,9 @@ Json tree_json(const Json& ipam, const Json& scopes, const Json& pools,
 std::string render_bgp_peers(const Json& peers);
 // PREFIX PEER ORIGIN-AS AS-PATH NEXT-HOP COMMUNITIES, from the "routes" array.
 // A route whose origin is an AS_SET shows the set as "{64500,64501}"; stale
-// routes (graceful restart) are marked " (stale)" after the prefix.
+// routes (graceful restart) are marked " (stale)" after the prefix. When some
+// route carries a non-null "rpki" (byoipd has an rpki section), an RPKI column
+// (valid, invalid, not-found) follows ORIGIN-AS.
 std::string render_bgp_routes(const Json& routes);
 // PREFIX COMMUNITIES LARGE-COMMUNITIES PREPEND PEERS, from the
 // "announcements" array; no peers means every onprem and upstream peer
@@ -100,6 +102,17 @@ std::string render_bgp_routes(const Json& routes);
 std::string render_bgp_announcements(const Json& announcements);
 // Whole seconds as "45s", "12m05s", "3h04m", "2d03h"; "-" for null.
 std::string format_uptime(const Json& seconds);
+
+// ---- rpki (render_rpki.cc); the shapes of GET /v1/rpki/* -------------------------
+
+// The validator's state line, then NAME KIND LOCATION STATE SESSION SERIAL
+// VRPS(v4/v6) AGE STALE LAST-ERROR from the "sources" array.
+std::string render_rpki_status(const Json& status);
+// "<prefix> from AS<n>: <state>" (with the validator's state when it is not
+// ok), then the covering VRPs: VRP MAX-LENGTH ASN SOURCE VERDICT.
+std::string render_rpki_validation(const Json& validation);
+// A byte count as "512 B", "48.2 MiB"; "-" for null.
+std::string format_bytes(const Json& bytes);
 
 // The one-line error for stderr: "byoipctl: <code>: <message> (request <id>)"
 // from the API's error body, else "byoipctl: HTTP <status>: <text>".

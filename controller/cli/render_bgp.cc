@@ -1,6 +1,7 @@
 // byoipctl's tables for the bgp commands (render.h).
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "render.h"
@@ -64,15 +65,30 @@ std::string render_bgp_peers(const Json& peers) {
 }
 
 std::string render_bgp_routes(const Json& routes) {
+  // The RPKI column follows ORIGIN-AS, the origin it judges.
+  constexpr size_t kRpkiColumn = 3;
+  bool rpki = false;
+  for (const Json& r : routes) {
+    auto it = r.find("rpki");
+    rpki = rpki || (it != r.end() && !it->is_null());
+  }
   std::vector<std::vector<std::string>> rows;
   for (const Json& r : routes) {
     std::string prefix = text_of(r, "prefix");
     if (r.value("stale", false)) prefix += " (stale)";
-    rows.push_back({prefix, text_of(r, "peer"), origin_as(r), text_of(r, "as_path"),
-                    text_of(r, "next_hop"), all_communities(r)});
+    std::vector<std::string> row = {prefix,
+                                    text_of(r, "peer"),
+                                    origin_as(r),
+                                    text_of(r, "as_path"),
+                                    text_of(r, "next_hop"),
+                                    all_communities(r)};
+    if (rpki) row.insert(row.begin() + kRpkiColumn, text_of(r, "rpki"));
+    rows.push_back(std::move(row));
   }
-  return render_table({"PREFIX", "PEER", "ORIGIN-AS", "AS-PATH", "NEXT-HOP", "COMMUNITIES"},
-                      rows);
+  std::vector<std::string> headers = {"PREFIX",  "PEER",     "ORIGIN-AS",
+                                      "AS-PATH", "NEXT-HOP", "COMMUNITIES"};
+  if (rpki) headers.insert(headers.begin() + kRpkiColumn, "RPKI");
+  return render_table(headers, rows);
 }
 
 std::string render_bgp_announcements(const Json& announcements) {

@@ -1,6 +1,7 @@
 // Internals of byoipctl's command line shared by the command files
-// (commands.cc, commands_bgp.cc): the parsed global flags, the Session a
-// command runs in, and the registry of leaf subcommands. Not a public header.
+// (commands.cc, commands_bgp.cc, commands_rpki.cc): the parsed global flags,
+// the Session a command runs in, and the registry of leaf subcommands. Not a
+// public header.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -202,5 +203,7 @@ inline std::string enc(const std::string& segment) { return percent_encode(segme
 
 // The bgp command group (commands_bgp.cc).
 void add_bgp(CLI::App& app, Commands& c);
+// The rpki command group (commands_rpki.cc).
+void add_rpki(CLI::App& app, Commands& c);
 
 }  // namespace byoipctl

@@ -50,6 +50,8 @@ const std::vector<Route>& api_routes() {
       {"GET", "/v1/bgp/announcements", "bgp_list_announcements"},
       {"POST", "/v1/bgp/announcements", "bgp_announce"},
       {"DELETE", "/v1/bgp/announcements", "bgp_withdraw"},
+      {"GET", "/v1/rpki/status", "rpki_status"},
+      {"GET", "/v1/rpki/validate", "rpki_validate"},
   };
   return routes;
 }

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <system_error>
 #include <utility>
@@ -22,8 +23,8 @@ namespace byoipd::controller {
 namespace config_detail {
 
 
-constexpr std::string_view kTopKeys[] = {"listen", "state_dir", "log",  "organization",
-                                         "alarms", "store",     "bgp"};
+constexpr std::string_view kTopKeys[] = {"listen", "state_dir", "log", "organization",
+                                         "alarms", "store",     "bgp", "rpki"};
 constexpr std::string_view kListenKeys[] = {"api", "tls"};
 constexpr std::string_view kTlsKeys[] = {"cert", "key"};
 constexpr std::string_view kLogKeys[] = {"format", "level", "file", "audit_file"};
@@ -205,7 +206,6 @@ std::string parse_endpoint(std::string_view text, Endpoint& out, int min_port,
   return "";
 }
 
-// Checks an http(s) URL's outline; returns what is wrong with it, or "".
 std::string check_url(std::string_view url) {
   size_t sep = url.find("://");
   if (sep == std::string_view::npos) return "is not a URL";
@@ -219,6 +219,53 @@ std::string check_url(std::string_view url) {
     if (static_cast<unsigned char>(c) <= 0x20) return "contains a space or control character";
   }
   return "";
+}
+
+// Decimal digits up to `max`.
+bool parse_number(std::string_view text, uint32_t max, uint32_t& out) {
+  if (!all_of(text, is_digit)) return false;
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n > max) return false;
+  out = static_cast<uint32_t>(n);
+  return true;
+}
+
+// The node at `relative` ("peers[1].export.prepend") under `section`, or the
+// deepest one of its ancestors the file has. (Nodes are rebound with reset():
+// yaml-cpp's operator= would overwrite the document.)
+YAML::Mark mark_of(const Value& section, std::string_view relative) {
+  YAML::Node node;
+  node.reset(section.node);
+  YAML::Mark mark = section.mark;
+  while (!relative.empty()) {
+    if (relative.front() == '.') {
+      relative.remove_prefix(1);
+      continue;
+    }
+    const YAML::Node& at = node;
+    size_t end = relative.find_first_of(".[");
+    std::optional<YAML::Node> found_node;  // copies of a missing node are safe; reset() is not
+    if (relative.front() == '[') {
+      size_t close = relative.find(']');
+      uint32_t index = 0;
+      if (close == std::string_view::npos || !at.IsSequence() ||
+          !parse_number(relative.substr(1, close - 1), 0xFFFFFFFF, index) || index >= at.size()) {
+        break;
+      }
+      found_node.emplace(at[index]);
+      end = close + 1;
+    } else {
+      if (!at.IsMap()) break;
+      found_node.emplace(at[std::string(relative.substr(0, end))]);
+    }
+    const YAML::Node& next = *found_node;
+    if (!next.IsDefined()) break;
+    if (!next.IsNull()) mark = next.Mark();
+    node.reset(next);
+    relative = end >= relative.size() ? std::string_view() : relative.substr(end);
+  }
+  return mark;
 }
 
 void Reader::fail(const char* reason, const YAML::Mark& at, std::string_view path,
@@ -293,6 +340,25 @@ const Value* Reader::need(const Fields& fields, std::string_view key, std::strin
     fail(kMissingKey, fields.self.mark, child_path(fields.self.path, key), "missing", allowed);
   }
   return v;
+}
+
+// Reports a section validator's refusal (bgp::validate(), rpki::validate())
+// at the key its message starts with: "peers[1].hold_time: 2 is below ...;
+// allowed: ...". A message without such a path is reported at the section.
+void Reader::report_rule(const Value& section, const Status& refusal) {
+  const std::string& message = refusal.message();
+  size_t colon = message.find(": ");
+  std::string_view relative =
+      colon == std::string::npos ? std::string_view() : std::string_view(message).substr(0, colon);
+  if (relative.find(' ') != std::string_view::npos) relative = {};
+  std::string_view rest = relative.empty() ? std::string_view(message)
+                                           : std::string_view(message).substr(colon + 2);
+  size_t allowed_at = rest.find("; allowed");
+  std::string_view what = rest.substr(0, allowed_at);
+  std::string_view allowed =
+      allowed_at == std::string_view::npos ? std::string_view() : rest.substr(allowed_at + 2);
+  fail(kInvalidValue, mark_of(section, relative),
+       relative.empty() ? section.path : child_path(section.path, relative), what, allowed);
 }
 
 bool Reader::text(const Value* v, std::string& out, bool may_be_empty, std::string_view allowed) {
@@ -466,6 +532,7 @@ void Reader::read_document(const std::vector<YAML::Node>& docs, Config& config) 
   read_alarms(top.get("alarms"), config.alarms);
   read_store(top.get("store"), config.store);
   read_bgp(top.get("bgp"), config.bgp);
+  read_rpki(top.get("rpki"), config.rpki);
 }
 
 void Reader::read_listen(const Fields& top, Config& config) {
@@ -725,6 +792,7 @@ std::vector<std::string> describe_changes(const Config& before, const Config& af
   out.note("store.snapshot_every", std::to_string(before.store.snapshot_every),
            std::to_string(after.store.snapshot_every), true);
   diff_bgp(before.bgp, after.bgp, out);
+  diff_rpki(before.rpki, after.rpki, out);
   return out.take();
 }
 

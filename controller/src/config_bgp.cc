@@ -5,9 +5,9 @@
 // The reader checks what each value is (an AS number, an address, a
 // community, a number in range); bgp::validate() owns the rules. Its messages
 // start with the key path inside the section ("peers[1].hold_time: ..."), so
-// a refusal is reported at that key's line like any other config error.
+// report_rule() reports a refusal at that key's line like any other config
+// error.
 #include <algorithm>
-#include <charconv>
 #include <string>
 #include <utility>
 
@@ -43,53 +43,6 @@ constexpr std::string_view kCommunityAllowed =
     "no-export-subconfed, blackhole, graceful-shutdown";
 constexpr std::string_view kLargeCommunityAllowed =
     "allowed: \"global:local1:local2\" (RFC 8092, each 0 to 4294967295)";
-
-// Decimal digits up to `max`.
-bool parse_number(std::string_view text, uint32_t max, uint32_t& out) {
-  if (!all_of(text, is_digit)) return false;
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n > max) return false;
-  out = static_cast<uint32_t>(n);
-  return true;
-}
-
-// The node at `relative` ("peers[1].export.prepend") under `section`, or the
-// deepest one of its ancestors the file has. (Nodes are rebound with reset():
-// yaml-cpp's operator= would overwrite the document.)
-YAML::Mark mark_of(const Value& section, std::string_view relative) {
-  YAML::Node node;
-  node.reset(section.node);
-  YAML::Mark mark = section.mark;
-  while (!relative.empty()) {
-    if (relative.front() == '.') {
-      relative.remove_prefix(1);
-      continue;
-    }
-    const YAML::Node& at = node;
-    size_t end = relative.find_first_of(".[");
-    std::optional<YAML::Node> found_node;  // copies of a missing node are safe; reset() is not
-    if (relative.front() == '[') {
-      size_t close = relative.find(']');
-      uint32_t index = 0;
-      if (close == std::string_view::npos || !at.IsSequence() ||
-          !parse_number(relative.substr(1, close - 1), 0xFFFFFFFF, index) || index >= at.size()) {
-        break;
-      }
-      found_node.emplace(at[index]);
-      end = close + 1;
-    } else {
-      if (!at.IsMap()) break;
-      found_node.emplace(at[std::string(relative.substr(0, end))]);
-    }
-    const YAML::Node& next = *found_node;
-    if (!next.IsDefined()) break;
-    if (!next.IsNull()) mark = next.Mark();
-    node.reset(next);
-    relative = end >= relative.size() ? std::string_view() : relative.substr(end);
-  }
-  return mark;
-}
 
 template <typename T, typename F>
 std::string list_text(const std::vector<T>& items, F text) {
@@ -178,27 +131,10 @@ void Reader::read_bgp(const Value* v, std::optional<bgp::SpeakerConfig>& out) {
   for (const Value& item : peers) read_bgp_peer(item, config.peers.emplace_back());
   if (failed()) return;
   if (Status rule = bgp::validate(config); !rule.ok()) {
-    report_bgp_rule(*v, rule);
+    report_rule(*v, rule);
     return;
   }
   out = std::move(config);
-}
-
-// Reports a bgp::validate() refusal at the key its message starts with.
-void Reader::report_bgp_rule(const Value& section, const Status& refusal) {
-  const std::string& message = refusal.message();
-  size_t colon = message.find(": ");
-  std::string_view relative =
-      colon == std::string::npos ? std::string_view() : std::string_view(message).substr(0, colon);
-  if (relative.find(' ') != std::string_view::npos) relative = {};
-  std::string_view rest = relative.empty() ? std::string_view(message)
-                                           : std::string_view(message).substr(colon + 2);
-  size_t allowed_at = rest.find("; allowed");
-  std::string_view what = rest.substr(0, allowed_at);
-  std::string_view allowed =
-      allowed_at == std::string_view::npos ? std::string_view() : rest.substr(allowed_at + 2);
-  fail(kInvalidValue, mark_of(section, relative), child_path(section.path, relative), what,
-       allowed);
 }
 
 void Reader::read_bgp_listen(const Value* v, bgp::SpeakerConfig& config) {

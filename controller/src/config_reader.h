@@ -1,6 +1,7 @@
 // Internals of the config reader shared by config.cc (the schema's general
-// sections) and config_bgp.cc (the bgp section): the YAML walking helpers and
-// the Reader that turns a document into a Config. Not a public header.
+// sections), config_bgp.cc (the bgp section) and config_rpki.cc (the rpki
+// section): the YAML walking helpers and the Reader that turns a document
+// into a Config. Not a public header.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -45,6 +46,8 @@ std::string found(const YAML::Node& node);
 // YAML reads a scalar as a number when it is plain (unquoted) or tagged as one.
 bool may_be_number(const YAML::Node& node);
 bool has_leading_zero(std::string_view digits);
+// Checks an http(s) URL's outline; returns what is wrong with it, or "".
+std::string check_url(std::string_view url);
 
 // Parses "host:port" (host an IPv4 address, an IPv6 address in brackets or,
 // when allowed, localhost; port min_port..65535); returns what is wrong with
@@ -109,6 +112,8 @@ class Reader {
   Fields open(const Value& v, Keys allowed);
   std::vector<Value> items(const Value& v, std::string_view allowed);
   const Value* need(const Fields& fields, std::string_view key, std::string_view allowed);
+  // A section validator's refusal, at the key path its message starts with.
+  void report_rule(const Value& section, const Status& refusal);
 
   bool text(const Value* v, std::string& out, bool may_be_empty, std::string_view allowed);
   void choice(const Value* v, Keys choices, std::string_view kind, std::string& out);
@@ -140,13 +145,18 @@ class Reader {
   void read_bgp_import(const Value* v, bgp::ImportPolicy& import);
   void read_bgp_export(const Value* v, bgp::ExportPolicy& out);
   void read_bgp_listen(const Value* v, bgp::SpeakerConfig& config);
-  void report_bgp_rule(const Value& section, const Status& refusal);
   void boolean(const Value* v, bool& out);
   void asn(const Value* v, uint32_t& out);
   void ip_address(const Value* v, std::optional<IpAddress>& out);
   void families(const Value* v, std::vector<bgp::AfiSafi>& out);
   void communities(const Value* v, std::vector<uint32_t>& out);
   void large_communities(const Value* v, std::vector<bgp::LargeCommunity>& out);
+
+  // The rpki section (config_rpki.cc).
+  void read_rpki(const Value* v, std::optional<rpki::RpkiConfig>& out);
+  void read_rpki_rtr(const Value& v, rpki::RtrCacheConfig& cache);
+  void read_rpki_json(const Value& v, rpki::JsonSourceConfig& source);
+  void location(const Value* v, std::string& out);
 
   std::string resolve(const std::string& p) const {
     fs::path path(p);
@@ -183,5 +193,9 @@ inline std::string or_none(const std::string& value, const char* none) {
 // describe_changes() for the bgp section (config_bgp.cc).
 void diff_bgp(const std::optional<bgp::SpeakerConfig>& a,
               const std::optional<bgp::SpeakerConfig>& b, ChangeList& out);
+
+// describe_changes() for the rpki section (config_rpki.cc).
+void diff_rpki(const std::optional<rpki::RpkiConfig>& a, const std::optional<rpki::RpkiConfig>& b,
+               ChangeList& out);
 
 }  // namespace byoipd::controller::config_detail

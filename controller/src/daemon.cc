@@ -24,6 +24,7 @@
 #include "alarms.h"
 #include "api_routes.h"
 #include "bgp_api.h"
+#include "rpki_api.h"
 #include "byoipd/controller/store.h"
 #include "http_server.h"
 #include "metrics.h"
@@ -142,11 +143,13 @@ class Daemon {
     // Machine-readable line for tests and scripts that asked for port 0.
     std::printf("byoipd: listening on %s\n", at.to_string().c_str());
     std::fflush(stdout);
+    if (Status st = start_rpki(); !st.ok()) return fatal(st);
     if (Status st = start_bgp(); !st.ok()) return fatal(st);
     wait_signal();
     schedule_alarms();
     ioc_.run();
     speaker_.reset();    // Cease to every peer
+    validator_.reset();
     committer_.reset();  // drains
     notifier_.reset();
     if (audit_) std::fclose(audit_);
@@ -249,6 +252,37 @@ class Daemon {
     for (const auto& a : config_.organization.accounts) {
       tokens_[a.token_sha256] = Principal{a.id, a.name, a.ou};
     }
+  }
+
+  // ---- RPKI ---------------------------------------------------------------------
+
+  Status start_rpki() {
+    if (!config_.rpki) return {};
+    auto started = rpki::Validator::start(*config_.rpki);
+    if (!started.ok()) return started.status();
+    validator_ = std::move(*started);
+    spdlog::info("rpki: {} RTR caches, {} JSON sources{}", config_.rpki->rtr.size(),
+                 config_.rpki->json.size(), config_.rpki->slurm.empty() ? "" : ", SLURM");
+    return {};
+  }
+
+  // GET /v1/rpki/status and /v1/rpki/validate.
+  Result<Json> rpki_read(const Principal& who, const std::string& op, const Json& args) {
+    if (who.account != config_.organization.management_account &&
+        who.account != service_.delegated_admin()) {
+      return Status(Code::kPermissionDenied, "not-delegated-admin",
+                    "account " + who.account + " may not " + op +
+                        ": RPKI state is read by the management account and the delegated IPAM "
+                        "admin");
+    }
+    if (!validator_) {
+      return Status(Code::kFailedPrecondition, "rpki-not-configured",
+                    "this byoipd runs without RPKI: its config (" + options_.config_path +
+                        ") has no rpki section");
+    }
+    rpki::RpkiStatus status = validator_->status();
+    if (op == "rpki_status") return rpki_status_json(status);
+    return rpki_validate(*validator_, status, args);
   }
 
   // ---- BGP ----------------------------------------------------------------------
@@ -374,7 +408,15 @@ class Daemon {
     if (!query.ok()) return query.status();
     auto answer = speaker_->routes(*query);
     if (!answer.ok()) return answer.status();
-    return routes_json(*answer);
+    Json out = routes_json(*answer);
+    // Each route's RPKI state (RFC 6811) against one snapshot of the table.
+    auto table = validator_ ? validator_->table() : nullptr;
+    for (size_t i = 0; i < answer->routes.size(); ++i) {
+      const auto& r = answer->routes[i];
+      out["routes"][i]["rpki"] =
+          table ? Json(rpki_route_state(*table, r.prefix, r.origin_as)) : Json(nullptr);
+    }
+    return out;
   }
 
   // ---- signals and shutdown -------------------------------------------------
@@ -411,6 +453,7 @@ class Daemon {
     next.log.audit_file = config_.log.audit_file;
     next.store = config_.store;
     next.bgp = config_.bgp;  // the speaker keeps its start-up config
+    next.rpki = config_.rpki;  // so does the validator
     config_ = std::move(next);
     apply_log_settings(config_.log);
     service_.set_organization(config_.organization);
@@ -501,6 +544,7 @@ class Daemon {
           {"byoipd_journal_durable_seq", static_cast<double>(durable_seq_)},
       };
       std::string text = metrics_.render(service_.engine(), alarms_, extra);
+      if (validator_) text += rpki_metrics(validator_->status());
       if (speaker_) {
         text += bgp_metrics(speaker_->peers(), speaker_->rib_stats());
         text += "# HELP byoipd_bgp_origin_events_total Origin view changes for announced "
@@ -561,8 +605,10 @@ class Daemon {
                                                 "requests until it is restarted"
                                               : "byoipd is shutting down"));
     }
-    if (op_label == "bgp_peers" || op_label == "bgp_routes") {
-      auto result = bgp_read(*who, op_label, m.args);
+    if (op_label == "bgp_peers" || op_label == "bgp_routes" || op_label == "rpki_status" ||
+        op_label == "rpki_validate") {
+      auto result = op_label.rfind("rpki_", 0) == 0 ? rpki_read(*who, op_label, m.args)
+                                                     : bgp_read(*who, op_label, m.args);
       if (!result.ok()) {
         if (result.status().code() == Code::kPermissionDenied) {
           audit(request_id, *who, op_label, m.args, result.status());
@@ -695,6 +741,7 @@ class Daemon {
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<WebhookNotifier> notifier_;
   std::unique_ptr<bgp::Speaker> speaker_;
+  std::unique_ptr<rpki::Validator> validator_;
   uint64_t origin_events_ = 0;
   asio::signal_set signals_;
   asio::steady_timer alarm_timer_;

@@ -26,7 +26,8 @@ using Steady = std::chrono::steady_clock;
 class Validator::Impl {
  public:
   explicit Impl(RpkiConfig config)
-      : config_(std::move(config)), work_(asio::make_work_guard(ioc_)), slurm_timer_(ioc_) {
+      : config_(std::move(config)), work_(asio::make_work_guard(ioc_)), slurm_timer_(ioc_),
+        staleness_timer_(ioc_) {
     SourceId next = 1;
     for (const auto& c : config_.rtr) {
       SourceId id = next++;
@@ -46,6 +47,7 @@ class Validator::Impl {
       rtr_.clear();
       for (auto& j : json_) j->timer.cancel();
       slurm_timer_.cancel();
+      staleness_timer_.cancel();
       work_.reset();
       ioc_.stop();
     });
@@ -58,6 +60,7 @@ class Validator::Impl {
       for (auto& s : rtr_) s->start();
       for (auto& j : json_) fetch_json(*j);
       if (!config_.slurm.empty()) fetch_slurm();
+      watch_staleness();
       ioc_.run();
     });
   }
@@ -117,6 +120,7 @@ class Validator::Impl {
       spdlog::warn("rpki: {}: {}; keeping the last good set", j.config.name, j.last_error);
     } else if (fetched->not_modified) {
       j.last_good = Steady::now();
+      j.last_error.clear();
     } else if (!parsed->ok()) {
       // A malformed file keeps the last good set and raises an error.
       j.last_error = parsed->status().message();
@@ -162,6 +166,7 @@ class Validator::Impl {
         if (stopping_) return;
         if (!fetched.ok()) {
           slurm_error_ = fetched.status().message();
+          spdlog::warn("rpki: SLURM: {}; keeping the last good one", slurm_error_);
         } else if (parsed && !parsed->ok()) {
           slurm_error_ = parsed->status().message();
           spdlog::error("rpki: SLURM {}: {}; keeping the last good one", config_.slurm,
@@ -228,11 +233,31 @@ class Validator::Impl {
 
   // Rebuilds the merged table from every source that is not past expire
   // (all of them when every one is: the last data stays, marked stale).
+  // Which sources are past expire now; a change (a JSON source that stopped
+  // refreshing, say) rebuilds the table without waiting for new data.
+  std::vector<bool> stale_pattern() const {
+    auto now = Steady::now();
+    std::vector<bool> out;
+    for (const auto& s : rtr_) out.push_back(s->client().stale());
+    for (const auto& j : json_) out.push_back(j->stale(now));
+    return out;
+  }
+
+  void watch_staleness() {
+    staleness_timer_.expires_after(std::chrono::seconds(1));
+    staleness_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping_) return;
+      if (stale_pattern() != published_pattern_) republish();
+      watch_staleness();
+    });
+  }
+
   void republish() {
     auto now = Steady::now();
+    published_pattern_ = stale_pattern();
     std::vector<Vrp> all;
     bool any_fresh = false, any_data = false;
-    auto take = [&](bool stale, std::vector<Vrp> vrps, bool has_data) {
+    auto take = [&](bool stale, const std::vector<Vrp>& vrps, bool has_data) {
       any_data |= has_data;
       if (!has_data) return;
       if (!stale) any_fresh = true;
@@ -241,7 +266,7 @@ class Validator::Impl {
     for (auto& s : rtr_) take(s->client().stale(), s->vrps(), s->client().last_sync().has_value());
     for (auto& j : json_) take(j->stale(now), j->vrps, j->last_good.has_value());
     if (any_data && !any_fresh) {
-      stale_.store(true);
+      if (stale_.exchange(true)) return;
       spdlog::error("rpki: every source is past its expire interval: RPKI state is stale, "
                     "nothing can be proven Valid");
       return;  // keep the last published table
@@ -256,7 +281,8 @@ class Validator::Impl {
     }
     size_t count = built->size();
     store_.swap(std::make_shared<const VrpTable>(std::move(*built)));
-    synced_.store(any_data || slurm_.has_value());
+    // A SLURM file alone counts only when it is the only source configured.
+    synced_.store(any_data || (slurm_.has_value() && rtr_.empty() && json_.empty()));
     ++version_;
     published_ = SystemClock::now();
     slurm_applied_ = applied;
@@ -281,7 +307,9 @@ class Validator::Impl {
       for (const auto& k : c.vrps()) (k.prefix.family() == Family::kV4 ? st.vrps_v4 : st.vrps_v6)++;
       st.stale = c.stale();
       st.last_error = s->last_error();
-      if (st.last_error.empty() && c.last_error()) st.last_error = *c.last_error();
+      if (st.last_error.empty() && c.last_error() && c.state() != rtr::State::kEstablished) {
+        st.last_error = *c.last_error();
+      }
       out.sources.push_back(std::move(st));
     }
     for (const auto& j : json_) {
@@ -336,6 +364,8 @@ class Validator::Impl {
   std::optional<SystemClock::time_point> slurm_update_;
   SlurmApplied slurm_applied_;
   asio::steady_timer slurm_timer_;
+  asio::steady_timer staleness_timer_;
+  std::vector<bool> published_pattern_;
   VrpStore store_;
   std::atomic<bool> stale_{false};
   std::atomic<bool> synced_{false};

@@ -281,7 +281,7 @@ const ErrorCase kErrors[] = {
     // Keys.
     {"unknown_top_level_key", minimal() + "lgo:\n  level: info\n", "config-unknown-key",
      "test.yaml:3:1: lgo: unknown key",
-     {"did you mean 'log'?", "allowed: listen, state_dir, log, organization, alarms, store, bgp"}},
+     {"did you mean 'log'?", "allowed: listen, state_dir, log, organization, alarms, store, bgp, rpki"}},
     {"unknown_nested_key", minimal() + "log:\n  level: info\n  formt: json\n",
      "config-unknown-key", "test.yaml:5:3: log.formt: unknown key",
      {"did you mean 'format'?", "allowed: format, level, file, audit_file"}},

@@ -13,6 +13,7 @@
 
 #include "byoipd/bgp/speaker.h"
 #include "byoipd/common/status.h"
+#include "byoipd/rpki/validator.h"
 
 namespace byoipd::controller {
 
@@ -81,6 +82,10 @@ struct Config {
   // observers. Unset when the file has none (byoipd then speaks no BGP).
   // Always valid by bgp::validate().
   std::optional<bgp::SpeakerConfig> bgp;
+  // The rpki section: RTR caches, VRP JSON files and a SLURM file for route
+  // origin validation. Unset when the file has none (byoipd then validates
+  // nothing). Always valid by rpki::validate().
+  std::optional<rpki::RpkiConfig> rpki;
 };
 
 Result<Config> load_config(const std::string& path);
