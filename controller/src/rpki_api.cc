@@ -23,7 +23,9 @@ Json time_json(const std::optional<SystemClock::time_point>& t) {
 
 Json age_json(const std::optional<SystemClock::time_point>& t) {
   if (!t) return nullptr;
-  return std::chrono::duration_cast<std::chrono::seconds>(SystemClock::now() - *t).count();
+  // A wall clock stepped back must not show a negative age.
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(SystemClock::now() - *t).count();
+  return age < 0 ? 0 : age;
 }
 
 template <typename T>

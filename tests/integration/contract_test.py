@@ -476,15 +476,59 @@ def bgp_config(peer_port):
             "      connect_retry: 1\n      export:\n        next_hop_v6: 2001:db8::1\n")
 
 
+RPKI_JSON = "rpki-json"
+RPKI_RTR = "stayrtr"
+# StayRTR / rpki-client VRP JSON (ASNs as numbers and as "AS..." strings).
+# 203.0.113.0/24 and 2001:db8:100::/48 are the bgp scenario's prefixes,
+# originated by its local AS 64512; 192.0.2.0/24 has an AS0 ROA;
+# 10.99.0.0/16 is removed by the SLURM file's prefix filter.
+RPKI_VRPS = {
+    "metadata": {"counts": 4, "generated": 1714564800},
+    "roas": [
+        {"prefix": "203.0.113.0/24", "maxLength": 24, "asn": "AS64512", "ta": "test"},
+        {"prefix": "2001:db8:100::/48", "maxLength": 48, "asn": 64512, "ta": "test"},
+        {"prefix": "192.0.2.0/24", "maxLength": 24, "asn": "AS0", "ta": "test"},
+        {"prefix": "10.99.0.0/16", "maxLength": 24, "asn": 64999, "ta": "test"},
+    ],
+}
+# RFC 8416: one filter (drops 10.99.0.0/16) and one assertion.
+RPKI_SLURM = {
+    "slurmVersion": 1,
+    "validationOutputFilters": {"prefixFilters": [{"prefix": "10.99.0.0/16"}],
+                                "bgpsecFilters": []},
+    "locallyAddedAssertions": {"prefixAssertions": [{"asn": 64496, "prefix": "198.51.100.0/24",
+                                                     "maxPrefixLength": 24}],
+                               "bgpsecAssertions": []},
+}
+
+
+def rpki_config(workdir, rtr_port):
+    """An rpki section: a JSON file and a SLURM file the test writes, and an
+    RTR cache at a port nobody listens on (it never delivers)."""
+    vrps = os.path.join(workdir, "vrps.json")
+    slurm = os.path.join(workdir, "slurm.json")
+    with open(vrps, "w") as f:
+        json.dump(RPKI_VRPS, f)
+    with open(slurm, "w") as f:
+        json.dump(RPKI_SLURM, f)
+    return ("rpki:\n"
+            f"  rtr:\n    - name: {RPKI_RTR}\n      address: 127.0.0.1\n      port: {rtr_port}\n"
+            "      retry: 5\n"
+            f"  json:\n    - name: {RPKI_JSON}\n      url: {vrps}\n      refresh: 60\n"
+            f"  slurm: {slurm}\n")
+
+
 class Contract(DaemonTest):
     def setUp(self):
         super().setUp()
         self.spec = load_spec()
         self.bgp_peer_port = free_port()
+        self.rtr_port = free_port()
         # Wait for the bgp listener line too: byoipd prints it after the API
         # line, and dies of SIGPIPE if stdout is closed before.
         self.d = Daemon(self.workdir, "alarms:\n  evaluate_interval_ms: 100\n"
-                        + bgp_config(self.bgp_peer_port))
+                        + bgp_config(self.bgp_peer_port)
+                        + rpki_config(self.workdir, self.rtr_port))
         self.daemons.append(self.d)
         self.d.start(expect_bgp_listener=True)
         self.api = Api(self, self.d, self.spec)
@@ -499,6 +543,7 @@ class Contract(DaemonTest):
         self.reports(ids)
         self.shares_and_members(ids)
         self.bgp()
+        self.rpki()
         self.bgp_not_configured()
         self.unknown_fields_are_refused(ids)
         self.deletes(ids)
@@ -1011,9 +1056,118 @@ class Contract(DaemonTest):
         api.fails("bgp_withdraw", 400, "invalid-request", body={}, check_request=False)
         self.assertEqual(api.ok("bgp_list_announcements")["announcements"], [])
 
+    def rpki(self):
+        api = self.api
+        # Wait for the JSON and SLURM files; the RTR cache never answers.
+        deadline = time.time() + 20
+        while True:
+            status = api.ok("rpki_status", account=MGMT)
+            by_name = {s["name"]: s for s in status["sources"]}
+            if (status["state"] == "ok" and by_name[RPKI_JSON]["state"] == "ok"
+                    and by_name["slurm"]["state"] == "ok" and status["vrps"] == 4):
+                break
+            if time.time() > deadline:
+                self.fail(f"rpki never became ok: {status}")
+            time.sleep(0.1)
+        self.assertEqual([(s["name"], s["kind"]) for s in status["sources"]],
+                         [(RPKI_RTR, "rtr"), (RPKI_JSON, "json"), ("slurm", "slurm")])
+        self.assertEqual(status["slurm"], {"filtered": 1, "added": 1})
+        self.assertGreater(status["table_version"], 0)
+        self.assertGreater(status["table_bytes"], 0)
+        self.assertIsNotNone(status["published"])
+        rtr, js, slurm = status["sources"]
+        self.assertEqual(rtr["location"], f"127.0.0.1:{self.rtr_port}")
+        self.assertEqual((rtr["session_id"], rtr["serial"], rtr["version"], rtr["last_update"],
+                          rtr["last_update_age_seconds"], rtr["vrps_v4"], rtr["vrps_v6"]),
+                         (None, None, None, None, None, 0, 0))
+        self.assertNotEqual(rtr["state"], "Established")
+        self.assertEqual(js["location"], os.path.join(self.workdir, "vrps.json"))
+        self.assertEqual((js["session_id"], js["serial"], js["version"], js["vrps_v4"],
+                          js["vrps_v6"], js["stale"], js["last_error"]),
+                         (None, None, None, 3, 1, False, ""))
+        self.assertIsNotNone(js["last_update"])
+        self.assertGreaterEqual(js["last_update_age_seconds"], 0)
+        self.assertEqual((slurm["vrps_v4"], slurm["vrps_v6"], slurm["stale"]), (1, 0, False))
+        self.assertEqual(len(api.ok("rpki_status")["sources"]), 3)  # the delegated admin
+        metrics = api.ok("metrics", account=None)
+        self.assertRegex(metrics, r"(?m)^byoipd_rpki_vrps 4$")
+        self.assertRegex(metrics, rf'(?m)^byoipd_rpki_source_up\{{source="{RPKI_JSON}"\}} 1$')
+        self.assertRegex(metrics, rf'(?m)^byoipd_rpki_source_up\{{source="{RPKI_RTR}"\}} 0$')
+
+        def validate(prefix, origin, account=NET):
+            return api.ok("rpki_validate", account=account,
+                          query={"prefix": prefix, "origin_as": origin})
+
+        def covering(out):
+            return [(c["prefix"], c["max_length"], c["asn"], c["source"], c["verdict"])
+                    for c in out["covering"]]
+
+        one = "203.0.113.0/24"
+        out = validate(one, "64512", account=MGMT)
+        self.assertEqual((out["prefix"], out["origin_as"], out["state"], out["rpki_state"]),
+                         (one, 64512, "valid", "ok"))
+        self.assertEqual(covering(out), [(one, 24, 64512, RPKI_JSON, "matched")])
+        self.assertEqual(validate(one, "AS64512")["state"], "valid")
+        self.assertEqual(validate(one, "0.64512")["origin_as"], 64512)  # asdot
+        out = validate("2001:db8:100::/48", "64512")
+        self.assertEqual((out["state"], covering(out)),
+                         ("valid", [("2001:db8:100::/48", 48, 64512, RPKI_JSON, "matched")]))
+        # Invalid: another origin, a prefix longer than maxLength, AS0, no origin.
+        out = validate(one, "64513")
+        self.assertEqual((out["state"], covering(out)),
+                         ("invalid", [(one, 24, 64512, RPKI_JSON, "other-origin")]))
+        out = validate("203.0.113.128/25", "64512")
+        self.assertEqual((out["state"], covering(out)),
+                         ("invalid", [(one, 24, 64512, RPKI_JSON, "max-length-exceeded")]))
+        out = validate("192.0.2.0/24", "64512")
+        self.assertEqual((out["state"], covering(out)),
+                         ("invalid", [("192.0.2.0/24", 24, 0, RPKI_JSON, "as0")]))
+        out = validate(one, "none")
+        self.assertEqual((out["origin_as"], out["state"], covering(out)),
+                         (None, "invalid", [(one, 24, 64512, RPKI_JSON, "no-origin")]))
+        # Not found: nothing covers it (the filtered VRP is gone).
+        for prefix, origin in [("100.64.0.0/24", "64512"), ("10.99.0.0/16", "64999"),
+                               ("2001:db8:200::/48", "none")]:
+            out = validate(prefix, origin)
+            self.assertEqual((out["state"], out["covering"]), ("not-found", []), prefix)
+        # A SLURM assertion names its source "slurm".
+        out = validate("198.51.100.0/24", "AS64496")
+        self.assertEqual((out["state"], covering(out)),
+                         ("valid", [("198.51.100.0/24", 24, 64496, "slurm", "matched")]))
+
+        # Refusals.
+        q = {"prefix": one, "origin_as": "64512"}
+        api.fails("rpki_status", 403, "not-delegated-admin", account=PAY)
+        api.fails("rpki_validate", 403, "not-delegated-admin", account=DEV, query=q)
+        api.fails("rpki_validate", 400, "invalid-request", check_request=False)
+        api.fails("rpki_validate", 400, "invalid-request", query={"prefix": one},
+                  check_request=False)
+        api.fails("rpki_validate", 400, "invalid-request", query={"origin_as": "64512"},
+                  check_request=False)
+        for prefix, code in [("203.0.113.0", "invalid-prefix"),
+                             ("203.0.113.1/24", "non-canonical-prefix"),
+                             ("203.0.113.0/33", "invalid-prefix-length"),
+                             ("203.0.113.300/24", "invalid-ip-address")]:
+            api.fails("rpki_validate", 400, code, query={"prefix": prefix, "origin_as": "64512"})
+        for origin in ("AS-1", "4294967296", "nope", "064512", "NONE"):
+            api.fails("rpki_validate", 400, "invalid-asn",
+                      query={"prefix": one, "origin_as": origin}, check_request=False)
+
+        # Routes carry their RPKI state: this speaker has no routes (its peer
+        # never comes up), so check what the Route schema accepts.
+        self.assertEqual(api.ok("bgp_routes", account=MGMT)["routes"], [])
+        route = {"prefix": one, "peer": BGP_PEER, "origin_as": 64512, "origin_set": [],
+                 "as_path": "64512", "next_hop": "192.0.2.1", "origin": "igp", "med": None,
+                 "local_pref": None, "communities": [], "large_communities": [], "stale": False}
+        schema = {"$ref": "#/components/schemas/Route"}
+        for state in ("valid", "invalid", "not-found", None):
+            self.assertEqual(api.validator.errors(schema, dict(route, rpki=state)), [], state)
+        self.assertNotEqual(api.validator.errors(schema, dict(route, rpki="unknown")), [])
+        self.assertNotEqual(api.validator.errors(schema, route), [], "rpki is required")
+
     def bgp_not_configured(self):
-        """A daemon without a bgp section: live BGP state is 409, the stored
-        announcements still answer."""
+        """A daemon without a bgp or rpki section: live BGP state and RPKI
+        state are 409, the stored announcements still answer."""
         workdir = os.path.join(self.workdir, "no-bgp")
         os.makedirs(workdir)
         plain = Daemon(workdir)
@@ -1023,6 +1177,11 @@ class Contract(DaemonTest):
         api.fails("bgp_peers", 409, "bgp-not-configured", account=MGMT)
         api.fails("bgp_routes", 409, "bgp-not-configured", account=MGMT)
         api.fails("bgp_peers", 403, "not-delegated-admin", account=NET)  # no admin delegated there
+        # ...and without an rpki section, RPKI state is 409 too.
+        api.fails("rpki_status", 409, "rpki-not-configured", account=MGMT)
+        api.fails("rpki_validate", 409, "rpki-not-configured", account=MGMT,
+                  query={"prefix": "203.0.113.0/24", "origin_as": "64512"})
+        api.fails("rpki_status", 403, "not-delegated-admin", account=NET)
         self.assertEqual(api.ok("bgp_list_announcements", account=MGMT)["announcements"], [])
         plain.stop()
 
