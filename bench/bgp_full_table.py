@@ -172,13 +172,17 @@ class Feeder:
         stop(self.proc)
 
 
-def measure_feed(name, args, workdir, receiver_pid, port, count, poll, total, note, idle_count=False):
+def measure_feed(name, args, workdir, receiver_pid, port, count, poll, total, note, idle_count=False,
+                 while_connected=None):
     """Feeds one receiver and times it until `count()` == total.
 
     idle_count: instead of polling count() (which costs the receiver CPU),
     watch the receiver's CPU time in /proc (free for it) and ask count() only
     once it has been idle for a second after the feeder sent everything; the
     time is then when its CPU time last advanced.
+    while_connected(result): called after the count is reached (or timed
+    out) and before the feeder disconnects, to cross-check the receiver while
+    it still holds the session's routes.
     """
     before = proc_status(receiver_pid)
     cpu_before = cpu_seconds(receiver_pid)
@@ -225,6 +229,11 @@ def measure_feed(name, args, workdir, receiver_pid, port, count, poll, total, no
         }
         if done is None:
             result["error"] = f"timeout after {args.timeout} s holding {seen} of {total}"
+        if while_connected is not None:
+            if feeder.proc.poll() is None:
+                while_connected(result)
+            else:
+                result.setdefault("error", "feeder gone before the cross-check (routes read after disconnect)")
         return result
     finally:
         feeder.stop()
@@ -437,15 +446,26 @@ def run_byoipd(args, workdir, total):
     d = Byoipd(args, workdir, "byoipd", byoipd_bgp_yaml("127.0.0.1:0", peer))
     try:
         port = int(d.bgp.rsplit(":", 1)[1])
+        def cross_check(result):
+            # What the RIB itself says it holds (/metrics), read while the
+            # feeder is still connected: an observer's routes go when its
+            # session does. prefixes_received must be exactly the total too.
+            conn = http.client.HTTPConnection(d.host, d.port, timeout=30)
+            conn.request("GET", "/metrics", headers={"Authorization": "Bearer " + harness.TOKENS[harness.MGMT]})
+            text = conn.getresponse().read().decode(errors="replace")
+            conn.close()
+            rib = {m.group(1): m.group(2) for m in re.finditer(r"^(byoipd_bgp_rib_\w+)\s+(\S+)$", text, re.M)}
+            received = d.peer("feed")["prefixes_received"]
+            result["own_accounting"] = (f"while connected: prefixes_received {received}; /metrics "
+                                        + (", ".join(f"{k} {v}" for k, v in rib.items()) or "has no rib gauges"))
+            routes = rib.get("byoipd_bgp_rib_routes")
+            if received != total or routes is None or int(float(routes)) != total:
+                result.setdefault("error", f"cross-check: prefixes_received {received}, "
+                                           f"byoipd_bgp_rib_routes {routes}, expected {total}")
+
         result = measure_feed("byoipd", args, workdir, d.proc.pid, port,
                               lambda: d.peer("feed")["prefixes_received"], 0.05, total,
-                              "GET /v1/bgp/peers prefixes_received, every 50 ms")
-        # Cross-check: what the RIB itself says it holds (/metrics).
-        conn = http.client.HTTPConnection(d.host, d.port, timeout=30)
-        conn.request("GET", "/metrics", headers={"Authorization": "Bearer " + harness.TOKENS[harness.MGMT]})
-        text = conn.getresponse().read().decode(errors="replace")
-        rib = {m.group(1): m.group(2) for m in re.finditer(r"^(byoipd_bgp_rib_\w+)\s+(\S+)$", text, re.M)}
-        result["own_accounting"] = "/metrics " + (", ".join(f"{k} {v}" for k, v in rib.items()) or "has no rib gauges")
+                              "GET /v1/bgp/peers prefixes_received, every 50 ms", while_connected=cross_check)
         return result
     finally:
         stop(d.proc)
