@@ -196,11 +196,29 @@ class Validator::Impl {
   // Serial Notify for a few VRPs costs a few VRPs, not a rebuild. Full
   // sets, staleness changes and inconsistencies take the full rebuild.
   void on_rtr(SourceId id, const rtr::ApplyVrps* apply) {
+    if (apply && id != selected_rtr_ && selected_rtr_ != 0) {
+      // A backup cache's update changes nothing published, unless it is
+      // now preferred over the selected one (RFC 8210 section 10).
+      if (!preferred_over_selected(id)) return;
+      republish();
+      return;
+    }
     if (apply && apply->kind == rtr::ApplyVrps::kDelta && !stale_.load() && published_) {
       if (apply->announced.empty() && apply->withdrawn.empty()) return;
       if (apply_delta(id, *apply)) return;
     }
     republish();
+  }
+
+  bool preferred_over_selected(SourceId id) const {
+    const RtrSession* candidate = nullptr;
+    const RtrSession* current = nullptr;
+    for (const auto& s : rtr_) {
+      if (s->source() == id) candidate = s.get();
+      if (s->source() == selected_rtr_) current = s.get();
+    }
+    if (!candidate || !current) return true;
+    return candidate->config().preference < current->config().preference;
   }
 
   bool filtered(const Vrp& v) const {
@@ -263,7 +281,24 @@ class Validator::Impl {
       if (!stale) any_fresh = true;
       if (!stale) all.insert(all.end(), vrps.begin(), vrps.end());
     };
-    for (auto& s : rtr_) take(s->client().stale(), s->vrps(), s->client().last_sync().has_value());
+    // RFC 8210 section 10: of the RTR caches, the most preferred one with
+    // fresh data (lowest preference, then config order) supplies the VRPs;
+    // the others stay synced for failover.
+    selected_rtr_ = 0;
+    const RtrSession* selected = nullptr;
+    for (auto& s : rtr_) {
+      const rtr::Client& c = s->client();
+      if (!c.last_sync() || c.stale()) continue;
+      if (!selected || s->config().preference < selected->config().preference) selected = s.get();
+    }
+    if (selected) {
+      selected_rtr_ = selected->source();
+      take(false, selected->vrps(), true);
+    }
+    for (auto& s : rtr_) {
+      // Caches with data but none fresh still count towards "stale".
+      if (!selected && s->client().last_sync()) take(true, {}, true);
+    }
     for (auto& j : json_) take(j->stale(now), j->vrps, j->last_good.has_value());
     if (any_data && !any_fresh) {
       if (stale_.exchange(true)) return;
@@ -366,6 +401,7 @@ class Validator::Impl {
   asio::steady_timer slurm_timer_;
   asio::steady_timer staleness_timer_;
   std::vector<bool> published_pattern_;
+  SourceId selected_rtr_ = 0;  // the RTR cache whose VRPs are published (0: none)
   VrpStore store_;
   std::atomic<bool> stale_{false};
   std::atomic<bool> synced_{false};
