@@ -69,6 +69,8 @@ void RtrSession::execute(const std::vector<rtr::Action>& actions) {
       timers_[static_cast<size_t>(stop->timer)].cancel();
     } else if (const auto* apply = std::get_if<rtr::ApplyVrps>(&action)) {
       last_update_ = std::chrono::system_clock::now();
+      vrps_v4_ = vrps_v6_ = 0;
+      for (const auto& k : client_.vrps()) (k.prefix.family() == Family::kV4 ? vrps_v4_ : vrps_v6_)++;
       last_error_.clear();
       spdlog::info("rpki: cache {} at serial {} (session {}): {} {} announced, {} withdrawn",
                    config_.name, apply->serial, apply->session_id,

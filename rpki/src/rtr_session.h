@@ -33,6 +33,10 @@ class RtrSession {
   // The client's VRPs, tagged with this source.
   std::vector<Vrp> vrps() const;
   std::optional<std::chrono::system_clock::time_point> last_update() const { return last_update_; }
+  // The client's VRPs per family, counted once per update (status and
+  // /metrics read them; walking 800k VRPs per scrape would not do).
+  size_t vrps_v4() const { return vrps_v4_; }
+  size_t vrps_v6() const { return vrps_v6_; }
   const std::string& last_error() const { return last_error_; }
 
  private:
@@ -60,6 +64,8 @@ class RtrSession {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::optional<std::chrono::system_clock::time_point> last_update_;
   std::string last_error_;
+  size_t vrps_v4_ = 0;
+  size_t vrps_v6_ = 0;
 };
 
 }  // namespace byoipd::rpki

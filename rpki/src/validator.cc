@@ -339,7 +339,8 @@ class Validator::Impl {
       st.serial = c.serial();
       if (c.version_agreed()) st.version = c.version();
       st.last_update = s->last_update();
-      for (const auto& k : c.vrps()) (k.prefix.family() == Family::kV4 ? st.vrps_v4 : st.vrps_v6)++;
+      st.vrps_v4 = s->vrps_v4();
+      st.vrps_v6 = s->vrps_v6();
       st.stale = c.stale();
       st.last_error = s->last_error();
       if (st.last_error.empty() && c.last_error() && c.state() != rtr::State::kEstablished) {
