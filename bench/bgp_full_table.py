@@ -48,7 +48,6 @@ import harness  # noqa: E402  (byoipd config, accounts and tokens, shared with t
 BIRD, BIRDC = "/usr/sbin/bird", "/usr/sbin/birdc"
 GOBGPD, GOBGP = "/usr/bin/gobgpd", "/usr/bin/gobgp"
 FEED_AS, RECEIVER_AS, BIRD_ANNOUNCE_AS = 64999, 65000, 65001
-CHILDREN = []  # every Popen started here, killed by PID in cleanup()
 
 
 class Skip(Exception):
@@ -57,35 +56,8 @@ class Skip(Exception):
 
 # ---- processes, ports, memory -------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from procs import cleanup, free_port, spawn, stop  # noqa: E402
 
-
-def spawn(cmd, log_path, **kw):
-    log = open(log_path, "ab")
-    proc = subprocess.Popen(cmd, stdout=kw.pop("stdout", log), stderr=log, stdin=subprocess.DEVNULL, **kw)
-    CHILDREN.append(proc)
-    return proc
-
-
-def stop(proc, timeout=10):
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.kill(proc.pid, signal.SIGTERM)
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        pass
-
-
-def cleanup():
-    for proc in reversed(CHILDREN):
-        stop(proc, timeout=5)
 
 
 def proc_status(pid):

@@ -47,40 +47,12 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STAYRTR, BIRD, BIRDC = "/usr/bin/stayrtr", "/usr/sbin/bird", "/usr/sbin/birdc"
-CHILDREN = []  # every Popen started here, killed by PID in cleanup()
 
 
 # ---- processes, ports, memory -------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from procs import cleanup, free_port, spawn, stop  # noqa: E402
 
-
-def spawn(cmd, log_path, **kw):
-    log = open(log_path, "ab")
-    proc = subprocess.Popen(cmd, stdout=kw.pop("stdout", log), stderr=log, stdin=subprocess.DEVNULL, **kw)
-    CHILDREN.append(proc)
-    return proc
-
-
-def stop(proc, timeout=10):
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.kill(proc.pid, signal.SIGTERM)
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        pass
-
-
-def cleanup():
-    for proc in reversed(CHILDREN):
-        stop(proc, timeout=5)
 
 
 def rss(pid):
