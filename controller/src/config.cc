@@ -24,7 +24,8 @@ namespace config_detail {
 
 
 constexpr std::string_view kTopKeys[] = {"listen", "state_dir", "log", "organization",
-                                         "alarms", "store",     "bgp", "rpki"};
+                                         "alarms", "store",     "bgp", "rpki",
+                                         "aws"};
 constexpr std::string_view kListenKeys[] = {"api", "tls"};
 constexpr std::string_view kTlsKeys[] = {"cert", "key"};
 constexpr std::string_view kLogKeys[] = {"format", "level", "file", "audit_file"};
@@ -533,6 +534,7 @@ void Reader::read_document(const std::vector<YAML::Node>& docs, Config& config) 
   read_store(top.get("store"), config.store);
   read_bgp(top.get("bgp"), config.bgp);
   read_rpki(top.get("rpki"), config.rpki);
+  read_aws(top.get("aws"), config.organization, config.aws);
 }
 
 void Reader::read_listen(const Fields& top, Config& config) {
@@ -793,6 +795,7 @@ std::vector<std::string> describe_changes(const Config& before, const Config& af
            std::to_string(after.store.snapshot_every), true);
   diff_bgp(before.bgp, after.bgp, out);
   diff_rpki(before.rpki, after.rpki, out);
+  diff_aws(before.aws, after.aws, out);
   return out.take();
 }
 

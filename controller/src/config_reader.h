@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "byoipd/common/asn.h"
 #include "byoipd/common/ip.h"
 #include "byoipd/controller/config.h"
 
@@ -152,6 +153,9 @@ class Reader {
   void communities(const Value* v, std::vector<uint32_t>& out);
   void large_communities(const Value* v, std::vector<bgp::LargeCommunity>& out);
 
+  // The aws section (config_aws.cc).
+  void read_aws(const Value* v, const OrganizationConfig& org, std::optional<AwsConfig>& out);
+
   // The rpki section (config_rpki.cc).
   void read_rpki(const Value* v, std::optional<rpki::RpkiConfig>& out);
   void read_rpki_rtr(const Value& v, rpki::RtrCacheConfig& cache);
@@ -193,6 +197,10 @@ inline std::string or_none(const std::string& value, const char* none) {
 // describe_changes() for the bgp section (config_bgp.cc).
 void diff_bgp(const std::optional<bgp::SpeakerConfig>& a,
               const std::optional<bgp::SpeakerConfig>& b, ChangeList& out);
+
+// describe_changes() for the aws section (config_aws.cc).
+void diff_aws(const std::optional<AwsConfig>& a, const std::optional<AwsConfig>& b,
+              ChangeList& out);
 
 // describe_changes() for the rpki section (config_rpki.cc).
 void diff_rpki(const std::optional<rpki::RpkiConfig>& a, const std::optional<rpki::RpkiConfig>& b,

@@ -89,6 +89,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     in.body = std::move(req.body());
     in.authorization = std::string(req[http::field::authorization]);
     in.content_type = std::string(req[http::field::content_type]);
+    for (const auto& field : req) {
+      in.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
     beast::error_code ignored;
     auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ignored);
     in.remote = ignored ? "" : peer.address().to_string();

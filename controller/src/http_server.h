@@ -29,6 +29,8 @@ struct HttpRequest {
   std::string authorization;  // the Authorization header
   std::string content_type;
   std::string remote;  // peer address
+  // Every header as received (name as sent), for request signing (SigV4).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct HttpResponse {

@@ -366,7 +366,9 @@ Result<ProvisionRequest> provision_from(const Json& body) {
   r.cidr = f.prefix("cidr");
   r.netmask_length = f.integer("netmask_length");
   r.pending_verification = f.boolean("pending_verification").value_or(false);
-  f.only({"cidr", "netmask_length", "pending_verification", "client_token"});
+  // authorization_context: verified by the daemon (service_ipam.cc).
+  f.only({"cidr", "netmask_length", "pending_verification", "client_token",
+          "authorization_context"});
   if (!f.ok()) return f.status();
   return r;
 }

@@ -10,7 +10,9 @@ using namespace byoipd::ipam;
 
 namespace {
 
-enum class Group { kWho, kInternal, kIpam, kPools, kAllocations, kResources, kAccess, kBgp };
+enum class Group {
+  kWho, kInternal, kIpam, kPools, kAllocations, kResources, kAccess, kBgp, kCloud
+};
 
 struct OpInfo {
   const char* name;
@@ -59,6 +61,7 @@ constexpr OpInfo kOps[] = {
     {"delete_share", true, Group::kAccess},
     {"list_shares", false, Group::kAccess},
     {"describe_share", false, Group::kAccess},
+    {"update_share", true, Group::kAccess},
     {"associate_share_pool", true, Group::kAccess},
     {"disassociate_share_pool", true, Group::kAccess},
     {"associate_share_principal", true, Group::kAccess},
@@ -66,6 +69,19 @@ constexpr OpInfo kOps[] = {
     {"bgp_announce", true, Group::kBgp},
     {"bgp_withdraw", true, Group::kBgp},
     {"bgp_list_announcements", false, Group::kBgp},
+    // Records of the EC2-compatible endpoint (service_cloud.cc).
+    {"create_vpc", true, Group::kCloud},
+    {"delete_vpc", true, Group::kCloud},
+    {"list_vpcs", false, Group::kCloud},
+    {"change_tags", true, Group::kCloud},
+    {"provision_byoip_cidr", true, Group::kCloud},
+    {"deprovision_byoip_cidr", true, Group::kCloud},
+    {"list_byoip_cidrs", false, Group::kCloud},
+    {"provision_byoasn", true, Group::kCloud},
+    {"deprovision_byoasn", true, Group::kCloud},
+    {"list_byoasns", false, Group::kCloud},
+    {"associate_byoasn", true, Group::kCloud},
+    {"disassociate_byoasn", true, Group::kCloud},
 };
 
 const OpInfo* find_op(const std::string& op) {
@@ -78,7 +94,8 @@ const OpInfo* find_op(const std::string& op) {
 // Operations that take a client token for idempotent retries.
 bool idempotent_op(const std::string& op) {
   return op == "create_ipam" || op == "create_scope" || op == "create_pool" ||
-         op == "provision_cidr" || op == "allocate" || op == "create_share";
+         op == "provision_cidr" || op == "allocate" || op == "create_share" ||
+         op == "create_vpc";
 }
 
 const Json& empty_object() {
@@ -233,6 +250,7 @@ Result<Json> IpamService::run(const Principal& who, const std::string& op, const
     case Group::kResources: return run_resources(who, op, args, mutated);
     case Group::kAccess: return run_access(who, op, args, mutated);
     case Group::kBgp: return run_bgp(who, op, args, mutated);
+    case Group::kCloud: return run_cloud(who, op, args, mutated);
   }
   return Status(Code::kInternal, "internal", "operation " + op + " has no handler");
 }

@@ -43,6 +43,42 @@ struct Share {
   std::set<std::string> principals;  // account ids, OU ids, or the organization id
 };
 
+// Records of the EC2-compatible endpoint that the IPAM engine does not hold:
+// VPCs (resource records, no networking behind them), BYOIP CIDRs
+// provisioned with ProvisionByoipCidr, and BYOASNs. The per-prefix state
+// machine (advertise/withdraw) will drive ByoipCidr::state.
+struct Vpc {
+  std::string id;
+  std::string owner;
+  std::string region;
+  Prefix cidr;
+  std::string pool_id;  // empty when the CIDR was given without a pool
+  std::string description;
+  ipam::Tags tags;
+};
+
+struct ByoipCidr {
+  Prefix cidr;
+  std::string owner;
+  std::string region;
+  std::string description;
+  // pending-provision, provisioned, provisioned-not-publicly-advertisable,
+  // failed-provision, pending-advertising, advertised, pending-withdrawal,
+  // pending-deprovision, deprovisioned, failed-deprovision.
+  std::string state;
+  std::string status_message;
+  bool publicly_advertisable = true;
+};
+
+struct Byoasn {
+  uint32_t asn = 0;
+  std::string ipam_id;
+  std::string owner;
+  std::string state;  // provisioned, failed-provision
+  std::string status_message;
+  std::set<Prefix> cidrs;  // associated BYOIP CIDRs
+};
+
 // The principal the daemon itself acts as (internal operations).
 inline constexpr const char* kSystemAccount = "byoipd";
 
@@ -60,6 +96,10 @@ class IpamService {
   // Re-applies a journaled command: no access checks (they passed when the
   // command was first accepted, under the configuration of that time).
   Outcome replay(const Principal& who, const std::string& op, const Json& args);
+  // Whether `who` may run `op` at all (a DryRun): the permission checks of
+  // execute() without running anything. Checks that need the operation's
+  // target to exist (owner of a VPC or an allocation) are left to execute().
+  Status permitted(const Principal& who, const std::string& op, const Json& args) const;
   // Whether `op` names a known operation, and whether it can change state.
   static bool known_op(const std::string& op);
   static bool mutating_op(const std::string& op);
@@ -91,6 +131,7 @@ class IpamService {
   Status require_pool_access(const Principal& who, const std::string& op,
                              const std::string& pool_id) const;
   bool in_organization(const std::string& principal) const;
+  Status change_share(Share& s, const Json& body, bool creating) const;
 
   Result<Json> run(const Principal& who, const std::string& op, const Json& args, bool& mutated);
   Result<Json> run_ipam(const Principal& who, const std::string& op, const Json& args, bool& mutated);
@@ -103,6 +144,16 @@ class IpamService {
                           bool& mutated);
   Result<Json> run_bgp(const Principal& who, const std::string& op, const Json& args,
                        bool& mutated);
+  Result<Json> run_cloud(const Principal& who, const std::string& op, const Json& args,
+                         bool& mutated);
+  Result<Json> run_vpcs(const Principal& who, const std::string& op, const Json& args,
+                        bool& mutated);
+  Result<Json> run_byoasn(const Principal& who, const std::string& op, const Json& args,
+                          bool& mutated);
+  Status byoip_usable(const Principal& who, const Prefix& cidr) const;
+  std::vector<Json> byoip_list(const Principal& who) const;
+  Json cloud_snapshot() const;
+  Status restore_cloud(const Json& cloud);
   Result<bgp::Announcement> parse_announcement(const Json& body, const Prefix& prefix) const;
   Status require_bgp_reader(const Principal& who, const std::string& op) const;
   Json announcements_snapshot() const;
@@ -124,6 +175,10 @@ class IpamService {
   std::deque<std::pair<std::string, std::string>> token_order_;  // oldest first
   std::map<Prefix, bgp::Announcement> announcements_;
   std::set<std::string> bgp_peer_names_;
+  std::map<std::string, Vpc> vpcs_;  // by id
+  uint64_t next_vpc_serial_ = 1;
+  std::map<Prefix, ByoipCidr> byoip_;
+  std::map<uint32_t, Byoasn> byoasns_;
 };
 
 // Keeps at most this many idempotency tokens (oldest are forgotten).

@@ -69,6 +69,17 @@ Result<Json> IpamService::run_access(const Principal& who, const std::string& op
     mutated = true;
     return Json{{"delegated_admin", account}};
   }
+  if (op == "list_shares") {
+    // The admin sees every share; another account the shares it is a
+    // principal of (directly, through its OU or the organization).
+    std::vector<Json> items;
+    for (const auto& [sid, s] : shares_) {
+      bool mine = is_admin(who) || s.principals.count(who.account) ||
+                  s.principals.count(org_.id) || (!who.ou.empty() && s.principals.count(who.ou));
+      if (mine) items.push_back(share_json(s));
+    }
+    return paginate(std::move(items), args, "shares");
+  }
   // Shares are the admin's to create and change.
   if (Status st = require_admin(who, op); !st.ok()) return st;
   const std::string id = path_arg(args, "share_id");
@@ -84,19 +95,19 @@ Result<Json> IpamService::run_access(const Principal& who, const std::string& op
     Share s;
     s.name = f.required_str("name");
     s.allow_external_principals = f.boolean("allow_external_principals").value_or(false);
-    f.only({"name", "allow_external_principals", "client_token"});
+    f.only({"name", "allow_external_principals", "client_token", "add_pools", "add_principals"});
     if (!f.ok()) return f.status();
-    s.id = share_id(next_share_serial_++);
+    s.id = share_id(next_share_serial_);
     s.owner = who.account;
+    // Pools and principals given at creation (RAM's CreateResourceShare)
+    // pass the same checks as later associations, all before anything
+    // changes.
+    if (Status st = change_share(s, body, true); !st.ok()) return st;
+    ++next_share_serial_;
     Json out = share_json(s);
     shares_[s.id] = std::move(s);
     mutated = true;
     return Json{{"share", std::move(out)}};
-  }
-  if (op == "list_shares") {
-    std::vector<Json> items;
-    for (const auto& [sid, s] : shares_) items.push_back(share_json(s));
-    return paginate(std::move(items), args, "shares");
   }
   // Bodies are checked before the share is looked up (400 before 404).
   std::string body_pool, body_principal;
@@ -111,6 +122,13 @@ Result<Json> IpamService::run_access(const Principal& who, const std::string& op
   if (!share.ok()) return share.status();
   Share& s = **share;
   if (op == "describe_share") return Json{{"share", share_json(s)}};
+  if (op == "update_share") {
+    Share next = s;
+    if (Status st = change_share(next, body, false); !st.ok()) return st;
+    s = std::move(next);
+    mutated = true;
+    return Json{{"share", share_json(s)}};
+  }
   if (op == "delete_share") {
     shares_.erase(id);
     mutated = true;
@@ -172,6 +190,92 @@ Result<Json> IpamService::run_access(const Principal& who, const std::string& op
   return Status(Code::kInternal, "internal", "no handler for " + op);
 }
 
+Status IpamService::permitted(const Principal& who, const std::string& op,
+                              const Json& args) const {
+  if (!known_op(op)) return Status(Code::kNotFound, "unknown-operation", "no operation named " + op);
+  if (op == "delegate_admin") {
+    if (who.account == org_.management_account) return {};
+    return Status(Code::kPermissionDenied, "not-management-account",
+                  "only the management account (" + org_.management_account +
+                      ") delegates IPAM administration; " + who.account + " is not it");
+  }
+  std::string pool_id = path_arg(args, "pool_id");
+  const Json& body = body_arg(args);
+  if (op == "create_vpc" && body.contains("pool_id") && body["pool_id"].is_string()) {
+    pool_id = body["pool_id"].get<std::string>();
+  }
+  if (op == "allocate" || op == "preview_allocation" || op == "release_allocation" ||
+      op == "list_allocations" || op == "pool_utilization" ||
+      (op == "create_vpc" && !pool_id.empty())) {
+    return require_pool_access(who, op, pool_id);
+  }
+  // Every account works on its own VPCs, tags of them and BYOIP CIDRs.
+  static const char* kOwnOps[] = {"whoami", "create_vpc", "delete_vpc", "list_vpcs",
+                                  "change_tags", "provision_byoip_cidr",
+                                  "deprovision_byoip_cidr", "list_byoip_cidrs", "list_byoasns",
+                                  "describe_allocation", "list_pools", "describe_pool", "list_shares"};
+  for (const char* own : kOwnOps) {
+    if (op == own) return {};
+  }
+  return require_admin(who, op);
+}
+
+// Applies body.{remove_pools, remove_principals, add_pools, add_principals}
+// to `s` with the checks of the single associate/disassociate operations.
+Status IpamService::change_share(Share& s, const Json& body, bool creating) const {
+  Fields f(body);
+  auto add_pools = f.strings("add_pools").value_or(std::vector<std::string>{});
+  auto add_principals = f.strings("add_principals").value_or(std::vector<std::string>{});
+  auto remove_pools = f.strings("remove_pools").value_or(std::vector<std::string>{});
+  auto remove_principals = f.strings("remove_principals").value_or(std::vector<std::string>{});
+  if (!creating) {
+    f.only({"add_pools", "add_principals", "remove_pools", "remove_principals"});
+  }
+  if (!f.ok()) return f.status();
+  for (const auto& pool : remove_pools) {
+    if (!s.pools.erase(pool)) {
+      return Status(Code::kNotFound, "share-pool-not-found", pool + " is not in share " + s.id);
+    }
+  }
+  for (const auto& p : remove_principals) {
+    if (!s.principals.erase(p)) {
+      return Status(Code::kNotFound, "share-principal-not-found",
+                    p + " is not a principal of share " + s.id);
+    }
+  }
+  for (const auto& pool : add_pools) {
+    if (pool.rfind("ipam-pool-", 0) != 0) {
+      return Status(Code::kInvalidArgument, "only-pools-shareable",
+                    "'" + pool + "' is not a pool: share the pool, never the IPAM or a scope");
+    }
+    auto info = engine_.describe_pool(pool);
+    if (!info.ok()) return info.status();
+    s.pools.insert(pool);
+  }
+  for (const auto& p : add_principals) {
+    if (!in_organization(p) && !s.allow_external_principals) {
+      return Status(Code::kPermissionDenied, "external-principal",
+                    p + " is outside organization " + org_.id + " and share " + s.id +
+                        " does not allow external principals");
+    }
+    s.principals.insert(p);
+  }
+  // Cross-account sharing needs the advanced tier.
+  if (!s.principals.empty()) {
+    for (const auto& p : s.pools) {
+      auto info = engine_.describe_pool(p);
+      if (!info.ok()) continue;
+      auto ipam = engine_.describe_ipam(info->ipam_id);
+      if (ipam.ok() && ipam->tier == Tier::kFree) {
+        return Status(Code::kFailedPrecondition, "tier-restriction",
+                      "cross-account sharing needs the advanced tier; " + p + " belongs to " +
+                          ipam->id + ", which is free tier");
+      }
+    }
+  }
+  return {};
+}
+
 // ---- snapshot: u64 length + engine bytes, then the access state as JSON ----
 
 std::string IpamService::snapshot() const {
@@ -191,6 +295,7 @@ std::string IpamService::snapshot() const {
                                     {"response", t.response}});
   }
   access["bgp_announcements"] = announcements_snapshot();
+  access["cloud"] = cloud_snapshot();
   std::string out(8, '\0');
   uint64_t n = engine.size();
   std::memcpy(out.data(), &n, 8);
@@ -238,7 +343,10 @@ Status IpamService::restore(const std::string& bytes) {
         !st.ok()) {
       return corrupt("bgp_announcements: " + st.message());
     }
-  } catch (const Json::exception& e) {
+    if (Status st = restore_cloud(access.value("cloud", Json())); !st.ok()) {
+      return corrupt("cloud: " + st.message());
+    }
+  } catch (const std::exception& e) {
     return corrupt(e.what());
   }
   engine_ = std::move(*engine);

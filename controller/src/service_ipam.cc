@@ -175,8 +175,27 @@ Result<Json> IpamService::run_pools(const Principal& who, const std::string& op,
   if (op == "provision_cidr") {
     auto req = provision_from(body);
     if (!req.ok()) return req.status();
+    // With a signed authorization context (BYOIP), the daemon verified it
+    // before this ran and put the verdict in args["verification"] (see
+    // service_cloud.cc): the CIDR is provisioned, or recorded as
+    // failed-provision with the reason.
+    auto v = args.find("verification");
+    bool verified = v != args.end() && v->is_object() && v->contains("ok");
+    if (body.contains("authorization_context") && !verified) {
+      return Status(Code::kInvalidArgument, "verification-required",
+                    "an authorization context is verified by byoipd before provisioning");
+    }
+    if (verified) req->pending_verification = true;
     auto r = engine_.provision_cidr(pool_id, *req);
     if (!r.ok()) return r.status();
+    if (verified && req->cidr) {
+      bool ok = (*v)["ok"].is_boolean() && (*v)["ok"].get<bool>();
+      Status verdict = ok ? Status()
+                          : Status(Code::kPermissionDenied, "authorization-failed",
+                                   v->value("message", std::string("authorization failed")));
+      r = engine_.complete_provision(pool_id, *req->cidr, verdict);
+      if (!r.ok()) return r.status();
+    }
     mutated = true;
     return Json{{"pool_cidr", to_json(*r)}};
   }

@@ -182,6 +182,32 @@ std::vector<PoolInfo> IpamEngine::list_pools(std::optional<std::string_view> sco
   return out;
 }
 
+Status IpamEngine::change_tags(std::string_view id, const Tags& set,
+                               const std::vector<TagRemoval>& remove) {
+  Tags* tags = nullptr;
+  if (id.rfind("ipam-pool-", 0) == 0) {
+    auto s = s_->find_pool(id);
+    if (!s.ok()) return s.status();
+    tags = &s_->pools[*s]->tags;
+  } else {
+    auto s = s_->find_ipam(id);
+    if (!s.ok()) return s.status();
+    tags = &s_->ipams[*s]->tags;
+  }
+  for (const auto& [key, value] : set) {
+    if (key.empty()) {
+      return Status(Code::kInvalidArgument, "invalid-tag",
+                    "a tag key must not be empty (value '" + value + "')");
+    }
+  }
+  for (const auto& [key, value] : set) (*tags)[key] = value;
+  for (const auto& r : remove) {
+    auto it = tags->find(r.key);
+    if (it != tags->end() && (!r.value || it->second == *r.value)) tags->erase(it);
+  }
+  return {};
+}
+
 Result<PoolInfo> IpamEngine::modify_pool(std::string_view pool_id, const PoolChange& change) {
   auto s = s_->find_pool(pool_id);
   if (!s.ok()) return s.status();

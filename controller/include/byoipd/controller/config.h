@@ -69,6 +69,31 @@ struct StoreConfig {
   uint64_t snapshot_every = 100000;
 };
 
+// One AWS-style access key of the EC2-compatible endpoint, for an account of
+// the organization. SigV4 needs the secret itself (it is an HMAC key), so it
+// is kept here in the clear: protect the file (mode 0600).
+struct AwsAccessKey {
+  std::string access_key_id;      // 16 to 128 of A-Z 0-9
+  std::string secret_access_key;  // at least 16 characters
+  std::string account;            // an account of organization.accounts
+};
+
+// A certificate an address or AS number holder published in its RDAP record
+// (the BYOIP/BYOASN ownership proof's key). byoipd reads no RDAP server:
+// the operator copies the certificate here.
+struct RdapCertificate {
+  std::optional<Prefix> prefix;  // the network object it was published in, or
+  std::optional<uint32_t> asn;   // the autnum object
+  std::string certificate_file;  // PEM, read at each verification
+};
+
+// The EC2 Query + RAM JSON endpoint for the aws CLI and SDKs.
+struct AwsConfig {
+  Endpoint listen;
+  std::vector<AwsAccessKey> access_keys;
+  std::vector<RdapCertificate> rdap;
+};
+
 struct Config {
   std::string source;  // the file it came from, for messages
   Endpoint api;        // listen.api, required
@@ -86,6 +111,9 @@ struct Config {
   // origin validation. Unset when the file has none (byoipd then validates
   // nothing). Always valid by rpki::validate().
   std::optional<rpki::RpkiConfig> rpki;
+  // The aws section: the EC2-compatible endpoint. Unset when the file has
+  // none (byoipd then serves only /v1).
+  std::optional<AwsConfig> aws;
 };
 
 Result<Config> load_config(const std::string& path);

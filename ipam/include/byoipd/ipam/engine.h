@@ -59,6 +59,15 @@ class IpamEngine {
   // Without cascade, refused while any pool exists (the blockers are listed).
   Status delete_ipam(std::string_view ipam_id, bool cascade = false);
 
+  // CreateTags / DeleteTags on an IPAM or a pool (by id): `set` adds or
+  // replaces tags; each removal drops a key, and when it names a value only
+  // if the tag has that value. Nothing changes when the id is unknown.
+  struct TagRemoval {
+    std::string key;
+    std::optional<std::string> value;
+  };
+  Status change_tags(std::string_view id, const Tags& set, const std::vector<TagRemoval>& remove);
+
   // ---- Scopes ---------------------------------------------------------
   // Extra scopes are private (a disconnected routing domain).
   Result<ScopeInfo> create_scope(std::string_view ipam_id, std::string description = {});
