@@ -290,15 +290,17 @@ class Daemon {
     };
     const RdapCertificate* cert = nullptr;
     std::optional<Prefix> cidr;
+    static const std::vector<RdapCertificate> kNone;
+    const auto& rdap = config_.aws ? config_.aws->rdap : kNone;
     if (r.asn_form) {
-      for (const auto& c : config_.aws->rdap) {
+      for (const auto& c : rdap) {
         if (c.asn && std::to_string(*c.asn) == r.resource) cert = &c;
       }
     } else {
       auto p = Prefix::parse(r.resource);
       if (!p.ok()) return verdict(false, "invalid-prefix", p.status().message());
       cidr = *p;
-      for (const auto& c : config_.aws->rdap) {
+      for (const auto& c : rdap) {
         if (c.prefix && c.prefix->contains(*cidr) &&
             (!cert || cert->prefix->length() < c.prefix->length())) {
           cert = &c;
@@ -855,6 +857,22 @@ class Daemon {
       Json body = std::move(*result);
       body["request_id"] = request_id;
       return answer(op_label, HttpResponse{200, "application/json", body.dump() + "\n", {}});
+    }
+    // A BYOIP authorization context is verified here (certificate, today's
+    // date) and its verdict travels with the command into the journal.
+    if (op_label == "provision_cidr" && m.args.contains("body") && m.args["body"].is_object() &&
+        m.args["body"].contains("authorization_context")) {
+      const Json& body = m.args["body"];
+      const Json& ctx = body["authorization_context"];
+      if (!ctx.is_object() || !ctx.value("message", Json()).is_string() ||
+          !ctx.value("signature", Json()).is_string() || !body.value("cidr", Json()).is_string()) {
+        return error(op_label, Status(Code::kInvalidArgument, "invalid-request",
+                                      "body.authorization_context needs string 'message' and "
+                                      "'signature', and body needs the exact 'cidr' it authorizes"));
+      }
+      m.args["verification"] = verify_authorization(AuthorizationRequest{
+          false, ctx["message"].get<std::string>(), ctx["signature"].get<std::string>(),
+          who->account, body["cidr"].get<std::string>()});
     }
     Outcome out = service_.execute(*who, op_label, m.args);
     bool mutating = IpamService::mutating_op(op_label);

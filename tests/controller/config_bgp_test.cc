@@ -8,9 +8,13 @@
 #include <vector>
 
 #include "byoipd/controller/config.h"
+#include "config_error_case.h"
 
 namespace byoipd::controller {
 namespace {
+
+using testing_config::ErrorCase;
+using testing_config::expect_refused;
 
 using bgp::AfiSafi;
 using bgp::Afi;
@@ -189,31 +193,9 @@ TEST(ConfigBgpTest, ObserverExportSettingsAreAccepted) {
 // ---------------------------------------------------------------------------
 // Refusals: position, key path, value and what is allowed.
 
-struct ErrorCase {
-  const char* name;
-  std::string yaml;
-  const char* reason;
-  const char* starts;
-  std::vector<std::string> mentions;
-  friend void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
-};
-
 class ConfigBgpErrorTest : public testing::TestWithParam<ErrorCase> {};
 
-TEST_P(ConfigBgpErrorTest, IsRefusedWithAPreciseMessage) {
-  const ErrorCase& c = GetParam();
-  Result<Config> r = parse_config(c.yaml, "test.yaml");
-  ASSERT_FALSE(r.ok()) << "accepted:\n" << c.yaml;
-  const Status& s = r.status();
-  EXPECT_EQ(s.code(), Code::kInvalidArgument);
-  EXPECT_EQ(s.reason(), c.reason) << s.message();
-  EXPECT_TRUE(s.message().starts_with(c.starts)) << s.message();
-  EXPECT_EQ(s.message().find('\n'), std::string::npos) << s.message();
-  for (const std::string& part : c.mentions) {
-    EXPECT_NE(s.message().find(part), std::string::npos)
-        << "message lacks \"" << part << "\": " << s.message();
-  }
-}
+TEST_P(ConfigBgpErrorTest, IsRefusedWithAPreciseMessage) { expect_refused(GetParam()); }
 
 const std::string kSecondOnprem =
     "    - {name: onprem-r2, address: 127.0.0.3, remote_as: 65001, role: onprem,\n"

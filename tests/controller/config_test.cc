@@ -1,4 +1,5 @@
 #include "byoipd/controller/config.h"
+#include "config_error_case.h"
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,9 @@
 
 namespace byoipd::controller {
 namespace {
+
+using testing_config::ErrorCase;
+using testing_config::expect_refused;
 
 namespace fs = std::filesystem;
 
@@ -239,33 +243,9 @@ TEST(ConfigTest, TlsFilesAreResolvedAndChecked) {
 // Refusals: the reason, and the message's position, key path, offending value
 // and allowed values.
 
-struct ErrorCase {
-  const char* name;
-  std::string yaml;
-  const char* reason;
-  // The message starts with this ("test.yaml:7:11: log.format: ")...
-  const char* starts;
-  // ...and contains each of these.
-  std::vector<std::string> mentions;
-  friend void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
-};
-
 class ConfigErrorTest : public testing::TestWithParam<ErrorCase> {};
 
-TEST_P(ConfigErrorTest, IsRefusedWithAPreciseMessage) {
-  const ErrorCase& c = GetParam();
-  Result<Config> r = parse_config(c.yaml, "test.yaml");
-  ASSERT_FALSE(r.ok()) << "accepted:\n" << c.yaml;
-  const Status& s = r.status();
-  EXPECT_EQ(s.code(), Code::kInvalidArgument);
-  EXPECT_EQ(s.reason(), c.reason) << s.message();
-  EXPECT_TRUE(s.message().starts_with(c.starts)) << s.message();
-  EXPECT_EQ(s.message().find('\n'), std::string::npos) << s.message();
-  for (const std::string& part : c.mentions) {
-    EXPECT_NE(s.message().find(part), std::string::npos)
-        << "message lacks \"" << part << "\": " << s.message();
-  }
-}
+TEST_P(ConfigErrorTest, IsRefusedWithAPreciseMessage) { expect_refused(GetParam()); }
 
 const std::string kTwoAccountsTail =
     "    - id: \"222233334444\"\n"
