@@ -352,7 +352,7 @@ class Daemon {
                                std::chrono::duration<double>(Clock::now() - start).count());
       reply(std::move(r));
     };
-    auto fail = [&, ram](const std::string& op, const aws::AwsError& e) {
+    auto fail = [answer, request_id, ram](const std::string& op, const aws::AwsError& e) {
       if (ram) {
         HttpResponse r{e.http_status, "application/x-amz-json-1.1", ram_error_json(e), {}};
         r.headers.emplace_back("x-amzn-ErrorType", e.code);
