@@ -6,9 +6,14 @@ bench/rpki_bench, fixed seed) as a StayRTR JSON file, starts StayRTR 0.5.1 on
 127.0.0.1 (`-protocol 1`: RFC 8210), waits until it serves the set, and then
 times a full sync (Reset Query to End of Data applied) of each client in turn:
 
-  raw-paced  bench/rpki_sync_bench --raw --pace-ms 20: a Reset Query, then
-          PDU framing only until End of Data, reading every 20 ms whatever has
-          arrived. How long StayRTR needs to send the set: the floor.
+  raw-paced  bench/rpki_sync_bench --raw --pace-ms 20 --lowat 262144: a
+          Reset Query, then PDU framing only until End of Data, reading every
+          20 ms whatever has arrived, with the socket's receive low-water mark
+          raised while it waits: exactly how byoipd's RtrSession reads a sync,
+          without the work. How long StayRTR needs to send the set.
+  raw-paced-plain  the same without the low-water mark (the floor of earlier
+          runs). The floor is the best time of either: the time StayRTR takes
+          to send the set to a reader that does not hold it back.
   raw     the same reading as soon as anything arrives. StayRTR 0.5.1 makes one
           write() per PDU, so an eager reader wakes for almost every PDU and
           the wake-ups slow both sides (about 3x): what an event-driven client
@@ -24,8 +29,9 @@ times a full sync (Reset Query to End of Data applied) of each client in turn:
 
 Each client runs in its own process, so its resident-set growth over the sync
 divided by the VRPs is its bytes per VRP (BIRD: also its own `show memory`).
-Every leg runs --repeat times (default 2), interleaved, after one raw sync
-that is not counted (StayRTR's first send is slower). Times are wall-clock
+Every leg runs --repeat times (default 2), interleaved, each run starting at
+the next leg in turn, after one raw sync that is not counted (StayRTR's
+first send is slower). Times are wall-clock
 on a shared machine: the 1-minute load average is printed with each.
 
 Standard library only. Every process is started here on 127.0.0.1 and killed
@@ -203,8 +209,10 @@ def run_bench_leg(args, workdir, leg, port, expect, stayrtr):
     cpu0 = cpu_seconds(stayrtr.pid)
     mode = "raw" if leg.startswith("raw") else leg
     cmd = [args.bench, f"--{mode}", "127.0.0.1", str(port), "--timeout", str(args.timeout)]
-    if leg == "raw-paced":
+    if leg.startswith("raw-paced"):
         cmd += ["--pace-ms", str(args.pace_ms)]
+    if leg == "raw-paced":
+        cmd += ["--lowat", str(args.lowat)]
     if mode != "raw":
         cmd += ["--expect", str(expect)]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout + 30)
@@ -214,7 +222,10 @@ def run_bench_leg(args, workdir, leg, port, expect, stayrtr):
     if line is None:
         raise RuntimeError(f"{leg}: exit {p.returncode}, no result line: {(p.stdout + p.stderr)[-300:]}")
     r = dict(kv.split("=", 1) for kv in line[len("result: "):].split())
-    summary = next((l for l in p.stdout.splitlines() if l.startswith(f"{leg}: ") and "ipv4=" not in l), "")
+    label = "raw-paced" if leg.startswith("raw-paced") else leg  # as rpki_sync_bench names it
+    summary = next((l for l in p.stdout.splitlines() if l.startswith(f"{label}: ") and "ipv4=" not in l), "")
+    if leg != label:
+        summary = leg + summary[len(label):]
     out = {"leg": leg, "seconds": float(r["seconds"]) if r["done"] == "1" else None,
            "vrps": int(r["vrps"]), "rss_b": float(r["rss_bytes_per_vrp"]),
            "heap_b": float(r["heap_bytes_per_vrp"]), "cpu": float(r["cpu_seconds"]),
@@ -314,20 +325,20 @@ def machine():
 
 def print_report(results):
     print()
-    print("leg        run   seconds   vs StayRTR send   RSS B/VRP   own B/VRP   client cpu s   "
+    print("leg              run   seconds   vs StayRTR send   RSS B/VRP   own B/VRP   client cpu s   "
           "StayRTR cpu s   load1")
-    raw = [r["seconds"] for r in results if r["leg"] == "raw-paced" and r["seconds"]]
+    raw = [r["seconds"] for r in results if r["leg"].startswith("raw-paced") and r["seconds"]]
     floor = min(raw) if raw else None
     for r in results:
         secs = f"{r['seconds']:.3f}" if r["seconds"] else "FAIL"
         ratio = f"{r['seconds'] / floor:.2f}x" if floor and r["seconds"] else "-"
-        print(f"{r['leg']:<10} {r['rep']:>3}   {secs:>7}   {ratio:>15}   {r['rss_b']:>9.1f}   "
+        print(f"{r['leg']:<16} {r['rep']:>3}   {secs:>7}   {ratio:>15}   {r['rss_b']:>9.1f}   "
               f"{r['heap_b']:>9.1f}   {r['cpu']:>12.2f}   {r['stayrtr_cpu']:>13.2f}   {r['load1']:5.2f}")
-    print("\nbest of each (ratio to the best raw-paced send, the floor):")
-    for leg in ("raw-paced", "raw", "byoipd", "rtrlib", "bird"):
+    print("\nbest of each (ratio to the floor, the best raw-paced send):")
+    for leg in ("raw-paced", "raw-paced-plain", "raw", "byoipd", "rtrlib", "bird"):
         times = [r["seconds"] for r in results if r["leg"] == leg and r["seconds"]]
         if times and floor:
-            print(f"  {leg:<10} {min(times):7.3f} s   {min(times) / floor:5.2f}x")
+            print(f"  {leg:<16} {min(times):7.3f} s   {min(times) / floor:5.2f}x")
     print("\nown B/VRP: byoipd and rtrlib heap growth (mallinfo2), BIRD `show memory` Total growth;")
     for r in results:
         print(r["detail"] + (f"  ERROR {r['error']}" if "error" in r else ""))
@@ -338,9 +349,11 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--build", default=build, help="build dir with bench/rpki_sync_bench")
     p.add_argument("--bench", help="rpki_sync_bench binary (default BUILD/bench/rpki_sync_bench)")
-    p.add_argument("--legs", default="raw-paced,raw,byoipd,rtrlib,bird",
-                   help="comma list of raw-paced, raw, byoipd, rtrlib, bird")
+    p.add_argument("--legs", default="raw-paced,raw-paced-plain,raw,byoipd,rtrlib,bird",
+                   help="comma list of raw-paced, raw-paced-plain, raw, byoipd, rtrlib, bird")
     p.add_argument("--pace-ms", type=int, default=20, help="raw-paced: milliseconds between reads")
+    p.add_argument("--lowat", type=int, default=256 << 10,
+                   help="raw-paced: receive low-water mark while waiting (byoipd's; 0: none)")
     p.add_argument("--ipv4", type=int, default=600_000)
     p.add_argument("--ipv6", type=int, default=200_000)
     p.add_argument("--seed", type=int, default=6811)
@@ -375,8 +388,13 @@ def main():
         # same warmed-up cache.
         warm = run_bench_leg(args, workdir, "raw-paced", port, expect, stayrtr)
         print(f"-- warm-up raw sync (not counted): {warm['seconds']} s", flush=True)
+        legs = args.legs.split(",")
         for rep in range(1, args.repeat + 1):
-            for leg in args.legs.split(","):
+            # Each run starts at the next leg: a leg's send can depend on the
+            # one before (StayRTR's garbage collection), so no leg always
+            # follows the same one.
+            shift = (rep - 1) % len(legs)
+            for leg in legs[shift:] + legs[:shift]:
                 print(f"-- {leg} run {rep} (load1 {loadavg():.2f}) ...", flush=True)
                 try:
                     if leg == "bird":

@@ -4,9 +4,13 @@
 //   rpki_sync_bench --raw HOST PORT      the floor: a Reset Query (RFC 8210
 //       version 1) and nothing but PDU framing until End of Data. Times how
 //       long the cache needs to send a full set; counts the prefix PDUs.
-//       --pace-ms MS: read only every MS ms. StayRTR writes one PDU per
-//       write(); an eager reader wakes for nearly each and slows it down, so
-//       the paced reader (rpki_sync.py uses 20 ms) measures the send time.
+//       --pace-ms MS: after the first read, read only every MS ms. StayRTR
+//       writes one PDU per write(); an eager reader wakes for nearly each
+//       and slows it down, so the paced reader (rpki_sync.py uses 20 ms)
+//       measures the send time. --lowat BYTES: while waiting, raise the
+//       socket's receive low-water mark to BYTES, as byoipd does (Linux then
+//       also grows the receive buffer), so the floor reads exactly as
+//       byoipd reads, minus the work.
 //   rpki_sync_bench --byoipd HOST PORT   byoipd's runtime: a Validator with one
 //       RTR cache, status() polled every 10 ms until the source is Established
 //       with the expected VRPs and the published table holds them all.
@@ -17,8 +21,9 @@
 //   rpki_sync_bench --offline FILE       where byoipd's CPU goes, with no socket:
 //       the VRPs of a JSON file encoded as one Reset Query answer, then CPU
 //       time of the phases byoipd runs on it: frame+decode; rtr::Client
-//       staging (every PDU through handle()); End of Data (the client's
-//       ApplyVrps); the Validator's republish (copies and VrpTable::build).
+//       staging (every PDU through handle()); End of Data (the client sorts
+//       and checks the staged records: ApplyVrps); the Validator's republish
+//       (VrpTable::build from the client's set).
 //
 // Options: --expect N (VRPs to wait for; required but for --raw),
 // --timeout SECONDS (default 120).
@@ -123,7 +128,7 @@ int report(const char* leg, const Baseline& base, const Outcome& o) {
 
 // ---- raw: the cache's send time ----------------------------------------------
 
-int run_raw(const std::string& host, uint16_t port, double timeout, int pace_ms) {
+int run_raw(const std::string& host, uint16_t port, double timeout, int pace_ms, int lowat = 0) {
   Baseline base;
   Outcome o;
   auto t0 = Clock::now();
@@ -144,8 +149,16 @@ int run_raw(const std::string& host, uint16_t port, double timeout, int pace_ms)
   std::vector<unsigned char> buf(1 << 20);
   size_t have = 0, bytes = 0, reads = 0, v4 = 0, v6 = 0;
   double first_byte = -1;
+  auto set_lowat = [fd](int bytes) { setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes); };
   while (!o.done && since(t0) < timeout) {
-    if (pace_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pace_ms));
+    if (pace_ms > 0 && reads > 0) {
+      // As byoipd's RtrSession paces a sync: the low-water mark up while
+      // waiting (Linux also grows the receive buffer to match), down to
+      // read whatever has arrived.
+      if (lowat > 0) set_lowat(lowat);
+      std::this_thread::sleep_for(std::chrono::milliseconds(pace_ms));
+      if (lowat > 0) set_lowat(1);
+    }
     ssize_t got = read(fd, buf.data() + have, buf.size() - have);
     if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (got <= 0) {
@@ -290,23 +303,17 @@ int run_offline(const std::string& path) {
     std::vector<rtr::Action> out = client.handle(rtr::PduReceived{*rtr::decode(rest.first(*f.length)).pdu});
     actions += out.size();
     for (const auto& a : out) {
-      if (const auto* apply = std::get_if<rtr::ApplyVrps>(&a)) applied = apply->announced.size();
+      if (const auto* apply = std::get_if<rtr::ApplyVrps>(&a)) applied = apply->set->size();
     }
     if (last) eod_s = thread_cpu() - e0;
     at += *f.length;
   }
   double client_s = thread_cpu() - t0 - eod_s;
 
-  // The Validator's republish: RtrSession::vrps() copies the client's set,
-  // take() copies it again into the merged vector, then VrpTable::build.
+  // The Validator's republish with one RTR cache: the table straight from
+  // the client's sorted set.
   t0 = thread_cpu();
-  std::vector<Vrp> session_copy;
-  session_copy.reserve(client.vrps().size());
-  for (const auto& k : client.vrps()) session_copy.push_back(Vrp{k.prefix, k.max_length, k.asn, 1});
-  std::vector<Vrp> all(session_copy.begin(), session_copy.end());
-  double copy_s = thread_cpu() - t0;
-  t0 = thread_cpu();
-  auto table = VrpTable::build(std::move(all));
+  auto table = VrpTable::build(client.vrps(), 1);
   double build_s = thread_cpu() - t0;
 
   std::printf("offline: %zu VRPs, %zu bytes of PDUs; decoded %zu PDUs; client applied %zu, holds %zu\n", n,
@@ -314,12 +321,16 @@ int run_offline(const std::string& path) {
   std::printf("  frame+decode only            %7.3f s CPU  %6.0f ns/PDU\n", decode_s, decode_s * 1e9 / double(n));
   std::printf("  client: decode+handle+stage  %7.3f s CPU  %6.0f ns/PDU  (%zu actions)\n", client_s,
               client_s * 1e9 / double(n), actions);
-  std::printf("  client: End of Data          %7.3f s CPU  (staged set -> held set, ApplyVrps)\n", eod_s);
-  std::printf("  republish: two copies        %7.3f s CPU\n", copy_s);
-  std::printf("  republish: VrpTable::build   %7.3f s CPU  (%s)\n", build_s,
+  std::printf("  client: End of Data          %7.3f s CPU  (sort the staged records, check, ApplyVrps)\n",
+              eod_s);
+  std::printf("  republish: VrpTable::build   %7.3f s CPU  (from the client's set; %s)\n", build_s,
               table.ok() ? "ok" : table.status().to_string().c_str());
+  std::printf("  client holds %zu bytes (%.1f B/VRP); table %zu bytes (%.1f B/VRP)\n",
+              client.vrps().memory_bytes(), double(client.vrps().memory_bytes()) / double(n),
+              table.ok() ? table->memory_bytes() : 0,
+              table.ok() ? double(table->memory_bytes()) / double(n) : 0.0);
   std::printf("  total                        %7.3f s CPU; after the last byte: %.3f s\n",
-              client_s + eod_s + copy_s + build_s, eod_s + copy_s + build_s);
+              client_s + eod_s + build_s, eod_s + build_s);
   return table.ok() && applied == n ? 0 : 1;
 }
 
@@ -383,7 +394,8 @@ int run_rtrlib(const std::string& host, uint16_t port, size_t expect, double tim
 
 int usage() {
   std::fprintf(stderr,
-               "usage: rpki_sync_bench (--raw|--byoipd|--rtrlib) HOST PORT [--expect N] [--timeout S] [--pace-ms MS]\n"
+               "usage: rpki_sync_bench (--raw|--byoipd|--rtrlib) HOST PORT [--expect N] [--timeout S]\n"
+               "           [--pace-ms MS] [--lowat BYTES]\n"
                "       rpki_sync_bench --offline VRP_JSON_FILE\n");
   return 2;
 }
@@ -398,10 +410,13 @@ int main(int argc, char** argv) {
   size_t expect = 0;
   double timeout = 120;
   int pace_ms = 0;
+  int lowat = 0;
   for (int i = 4; i + 1 < argc; i += 2) {
     std::string arg = argv[i];
     if (arg == "--expect") {
       expect = std::stoul(argv[i + 1]);
+    } else if (arg == "--lowat") {
+      lowat = std::stoi(argv[i + 1]);
     } else if (arg == "--pace-ms") {
       pace_ms = std::stoi(argv[i + 1]);
     } else if (arg == "--timeout") {
@@ -410,7 +425,7 @@ int main(int argc, char** argv) {
       return usage();
     }
   }
-  if (mode == "--raw") return run_raw(host, port, timeout, pace_ms);
+  if (mode == "--raw") return run_raw(host, port, timeout, pace_ms, lowat);
   if (expect == 0) return usage();
   if (mode == "--byoipd") return run_byoipd(host, port, expect, timeout);
 #ifdef BYOIPD_HAVE_RTRLIB

@@ -69,13 +69,15 @@ std::string render_rpki_status(const Json& status) {
   std::vector<std::vector<std::string>> rows;
   for (const Json& s : status.value("sources", Json::array())) {
     rows.push_back({text_of(s, "name"), text_of(s, "kind"), text_of(s, "location"),
-                    text_of(s, "state"), number_of(s, "session_id"), number_of(s, "serial"),
+                    text_of(s, "state"), text_of(s, "selected"), number_of(s, "session_id"),
+                    number_of(s, "serial"),
                     number_of(s, "vrps_v4") + "/" + number_of(s, "vrps_v6"),
                     format_uptime(s.value("last_update_age_seconds", Json())), text_of(s, "stale"),
                     text_of(s, "last_error")});
   }
-  return out + render_table({"NAME", "KIND", "LOCATION", "STATE", "SESSION", "SERIAL",
-                             "VRPS(v4/v6)", "AGE", "STALE", "LAST-ERROR"},
+  // SELECTED: the RTR cache whose VRPs are in use (RFC 8210 section 10).
+  return out + render_table({"NAME", "KIND", "LOCATION", "STATE", "SELECTED", "SESSION",
+                             "SERIAL", "VRPS(v4/v6)", "AGE", "STALE", "LAST-ERROR"},
                             rows, {"SESSION", "SERIAL", "VRPS(v4/v6)", "AGE"});
 }
 

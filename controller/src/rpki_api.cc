@@ -52,6 +52,7 @@ Json rpki_status_json(const rpki::RpkiStatus& s) {
                            {"session_id", optional_json(src.session_id)},
                            {"serial", optional_json(src.serial)},
                            {"version", src.version ? Json(int(*src.version)) : Json(nullptr)},
+                           {"selected", optional_json(src.selected)},
                            {"last_update", time_json(src.last_update)},
                            {"last_update_age_seconds", age_json(src.last_update)},
                            {"vrps_v4", src.vrps_v4},

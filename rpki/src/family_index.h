@@ -137,13 +137,25 @@ struct FamilyIndex {
   // REQUIRES: `sorted` is ordered by entry_less, without duplicates, and
   // has fewer than kMaxNodes distinct prefixes (and kExtraRow rows).
   static FamilyIndex build(const std::vector<Entry<F>>& sorted) {
+    return build(sorted, [](const Entry<F>& e) { return e; });
+  }
+
+  // The same from records that to_entry(record) turns into entries in that
+  // order (a VrpSet's, say), without an intermediate array.
+  template <class Record, class ToEntry>
+  static FamilyIndex build(const std::vector<Record>& records, ToEntry to_entry) {
     FamilyIndex ix;
-    ix.row_count = sorted.size();
+    ix.row_count = records.size();
+    ix.nodes.reserve(records.size());
     std::vector<uint32_t> open;  // the current chain of ancestors
-    for (size_t i = 0; i < sorted.size();) {
-      const Entry<F>& e = sorted[i];
+    for (size_t i = 0; i < records.size();) {
+      const Entry<F> e = to_entry(records[i]);
       size_t j = i + 1;
-      while (j < sorted.size() && sorted[j].addr == e.addr && sorted[j].len == e.len) ++j;
+      while (j < records.size()) {
+        const Entry<F> next = to_entry(records[j]);
+        if (next.addr != e.addr || next.len != e.len) break;
+        ++j;
+      }
       while (!open.empty() && !covers(ix.nodes[open.back()], e.addr, e.len)) open.pop_back();
       uint32_t parent = open.empty() ? kNoNode : open.back();
       open.push_back(static_cast<uint32_t>(ix.nodes.size()));
@@ -152,7 +164,7 @@ struct FamilyIndex {
         uint32_t count = static_cast<uint32_t>(j - i);
         node.row = Row{static_cast<uint32_t>(ix.extra.size()), static_cast<uint8_t>(count >> 16), 1,
                        static_cast<uint16_t>(count)};
-        for (size_t k = i; k < j; ++k) ix.extra.push_back(sorted[k].row);
+        for (size_t k = i; k < j; ++k) ix.extra.push_back(to_entry(records[k]).row);
       }
       ix.nodes.push_back(node);
       i = j;

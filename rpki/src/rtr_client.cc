@@ -145,8 +145,11 @@ std::string describe(const Action& action) {
       return "StopTimer(" + std::string(timer_name(a.timer)) + ")";
     }
     std::string operator()(const ApplyVrps& a) const {
-      return std::string("ApplyVrps(") + (a.kind == ApplyVrps::kFull ? "full" : "delta") + " +" +
-             std::to_string(a.announced.size()) + " -" + std::to_string(a.withdrawn.size()) + ")";
+      if (a.kind == ApplyVrps::kFull) {
+        return "ApplyVrps(full +" + std::to_string(a.set ? a.set->size() : 0) + " -0)";
+      }
+      return "ApplyVrps(delta +" + std::to_string(a.announced.size()) + " -" +
+             std::to_string(a.withdrawn.size()) + ")";
     }
     std::string operator()(const Stale&) const { return "Stale"; }
     std::string operator()(const Log& a) const {
@@ -377,7 +380,8 @@ void Client::on_cache_response(const Pdu& pdu, Out& out) {
 
 // Section 5.6: at most one record per {prefix, len, max-len, ASN}; an
 // announce of a held record is error 7, a withdraw of an absent one error 6.
-// "Held" is the set as this sync has changed it so far.
+// "Held" is the set as this sync has changed it so far. A Reset Query's
+// announcements are only collected here; End of Data checks them.
 void Client::on_prefix(const Pdu& pdu, Out& out) {
   const auto& p = std::get<PrefixPdu>(pdu.body);
   if (state_ != State::kReceiving) {
@@ -388,20 +392,26 @@ void Client::on_prefix(const Pdu& pdu, Out& out) {
     return;
   }
   VrpKey key{p.prefix, p.max_length, p.asn};
-  bool ok = true;
-  if (staging_full_) {
-    ok = p.announce ? staged_full_.insert(key).second : staged_full_.erase(key) == 1;
-  } else {
-    auto it = staged_delta_.find(key);
-    bool held = it != staged_delta_.end() ? it->second : vrps_.count(key) == 1;
-    ok = p.announce != held;
-    if (ok && it != staged_delta_.end()) {
-      staged_delta_.erase(it);  // announced then withdrawn, or the reverse: no change
-    } else if (ok) {
-      staged_delta_.emplace(key, p.announce);
+  if (staging_full_ && !reset_spilled_) {
+    if (p.announce) {
+      staged_full_.add(key);
+      return;
+    }
+    if (auto duplicate = spill_reset()) {
+      duplicate_announcement(*duplicate, out);
+      return;
     }
   }
-  if (ok) return;
+  auto it = staged_delta_.find(key);
+  bool held = it != staged_delta_.end() ? it->second : !staging_full_ && vrps_->contains(key);
+  if (p.announce != held) {
+    if (it != staged_delta_.end()) {
+      staged_delta_.erase(it);  // announced then withdrawn, or the reverse: no change
+    } else {
+      staged_delta_.emplace(key, p.announce);
+    }
+    return;
+  }
   // A delta the cache and we disagree on: resynchronise with a Reset Query,
   // at once when this was a serial sync.
   Then then = staging_full_ ? Then::kRetry : Then::kReconnect;
@@ -412,6 +422,22 @@ void Client::on_prefix(const Pdu& pdu, Out& out) {
                  (p.announce ? "announce of a record already held: " : "withdraw of a record not held: ") +
                      key_text(key),
                  then, out);
+}
+
+std::optional<VrpKey> Client::spill_reset() {
+  reset_spilled_ = true;
+  for (const VrpKey& key : staged_full_.take_keys()) {
+    if (!staged_delta_.emplace(key, true).second) return key;
+  }
+  return std::nullopt;
+}
+
+// Error 7 for a record a Reset Query's answer announced twice, found when
+// the staged records are sorted: the report echoes that announcement.
+void Client::duplicate_announcement(const VrpKey& key, Out& out) {
+  protocol_error(ErrorCode::kDuplicateAnnouncement,
+                 Pdu{version_, PrefixPdu{true, key.prefix, key.max_length, key.asn}},
+                 "record announced twice in one reset: " + key_text(key), Then::kRetry, out);
 }
 
 void Client::on_end_of_data(const Pdu& pdu, Out& out) {
@@ -425,6 +451,30 @@ void Client::on_end_of_data(const Pdu& pdu, Out& out) {
     session_mismatch(pdu, staging_session_, out);
     return;
   }
+  ApplyVrps apply;
+  if (staging_full_ && !reset_spilled_) {
+    auto next = std::make_shared<VrpSet>();
+    if (auto duplicate = staged_full_.finish(*next)) {
+      duplicate_announcement(*duplicate, out);
+      return;
+    }
+    apply.set = std::move(next);
+  } else if (staging_full_) {
+    VrpSet::Builder builder;  // staged_delta_ over an empty set: distinct announcements
+    for (const auto& entry : staged_delta_) builder.add(entry.first);
+    auto next = std::make_shared<VrpSet>();
+    builder.finish(*next);
+    apply.set = std::move(next);
+  } else if (staged_delta_.empty()) {
+    apply.set = vrps_;
+  } else {
+    std::vector<VrpKey> announced, withdrawn;
+    for (const auto& [key, is_announced] : staged_delta_) {
+      (is_announced ? announced : withdrawn).push_back(key);
+      (is_announced ? apply.announced : apply.withdrawn).push_back(to_vrp(key));
+    }
+    apply.set = std::make_shared<const VrpSet>(vrps_->with_delta(announced, withdrawn));
+  }
   if (!staging_full_ && serial_ && serial_lt(eod.serial, *serial_)) {
     // RFC 1982 within one session: a cache should never go backwards.
     out.push_back(Log{Log::kWarning, "cache serial went back from " + std::to_string(*serial_) +
@@ -436,31 +486,16 @@ void Client::on_end_of_data(const Pdu& pdu, Out& out) {
     if (config_.expire_override) intervals_.expire = *config_.expire_override;
     if (!note.empty()) out.push_back(Log{Log::kWarning, std::move(note)});
   }
-  ApplyVrps apply;
   apply.session_id = staging_session_;
   apply.serial = eod.serial;
-  if (staging_full_) {
-    vrps_ = std::move(staged_full_);
-  } else {
-    for (const auto& [key, announced] : staged_delta_) {
-      if (announced) {
-        vrps_.insert(key);
-      } else {
-        vrps_.erase(key);
-      }
-    }
-  }
   // A full set after a reset, and after Stale (the consumer may have dropped
   // the stale data); otherwise the delta.
   if (staging_full_ || stale_) {
     apply.kind = ApplyVrps::kFull;
-    apply.announced = to_vrps(vrps_);
-  } else {
-    for (const auto& [key, announced] : staged_delta_) {
-      Vrp vrp{key.prefix, key.max_length, key.asn, config_.source};
-      (announced ? apply.announced : apply.withdrawn).push_back(vrp);
-    }
+    apply.announced.clear();
+    apply.withdrawn.clear();
   }
+  vrps_ = apply.set;
   session_id_ = staging_session_;
   serial_ = eod.serial;
   last_sync_ = clock_.now();
@@ -577,8 +612,9 @@ void Client::fail(std::string reason, Then then, Out& out) {
 }
 
 void Client::flush(Out& out) {
-  if (last_sync_ || !vrps_.empty()) out.push_back(ApplyVrps{ApplyVrps::kFull, {}, {}, 0, 0});
-  vrps_.clear();
+  bool had = last_sync_ || !vrps_->empty();
+  vrps_ = std::make_shared<const VrpSet>();
+  if (had) out.push_back(ApplyVrps{ApplyVrps::kFull, {}, {}, vrps_, 0, 0});
   forget_session();
   last_sync_.reset();
   stale_ = false;
@@ -591,16 +627,10 @@ void Client::forget_session() {
 }
 
 void Client::clear_staging() {
-  staged_full_ = VrpSet();
-  staged_delta_.clear();
+  staged_full_ = VrpSet::Builder();
+  reset_spilled_ = false;
+  staged_delta_ = {};
   notify_pending_.reset();
-}
-
-std::vector<Vrp> Client::to_vrps(const VrpSet& set) const {
-  std::vector<Vrp> out;
-  out.reserve(set.size());
-  for (const VrpKey& key : set) out.push_back(Vrp{key.prefix, key.max_length, key.asn, config_.source});
-  return out;
 }
 
 void Client::start_timer(Timer timer, uint32_t seconds, Out& out) {

@@ -30,13 +30,7 @@ class RtrSession {
   const rtr::Client& client() const { return client_; }
   const RtrCacheConfig& config() const { return config_; }
   SourceId source() const { return source_; }
-  // The client's VRPs, tagged with this source.
-  std::vector<Vrp> vrps() const;
   std::optional<std::chrono::system_clock::time_point> last_update() const { return last_update_; }
-  // The client's VRPs per family, counted once per update (status and
-  // /metrics read them; walking 800k VRPs per scrape would not do).
-  size_t vrps_v4() const { return vrps_v4_; }
-  size_t vrps_v6() const { return vrps_v6_; }
   const std::string& last_error() const { return last_error_; }
 
  private:
@@ -45,6 +39,7 @@ class RtrSession {
   void connect();
   void disconnect();
   void read();
+  void on_read(size_t n);
   void send(const rtr::Pdu& pdu);
   void write();
   void arm(rtr::Timer timer, uint32_t seconds);
@@ -59,13 +54,12 @@ class RtrSession {
   size_t have_ = 0;
   std::vector<uint8_t> out_, writing_;
   bool write_in_flight_ = false;
+  asio::steady_timer pace_timer_;
   std::array<asio::steady_timer, 5> timers_;
   std::array<uint64_t, 5> generation_{};
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::optional<std::chrono::system_clock::time_point> last_update_;
   std::string last_error_;
-  size_t vrps_v4_ = 0;
-  size_t vrps_v6_ = 0;
 };
 
 }  // namespace byoipd::rpki

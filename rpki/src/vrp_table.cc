@@ -5,6 +5,7 @@
 #include <tuple>
 #include <utility>
 
+#include "byoipd/rpki/vrp_set.h"
 #include "family_index.h"
 
 namespace byoipd::rpki {
@@ -321,6 +322,33 @@ Result<VrpTable> VrpTable::build(std::vector<Vrp> vrps) {
   auto base = std::make_shared<Base>();
   base->v4 = std::move(*ix4);
   base->v6 = std::move(*ix6);
+  VrpTable table;
+  table.base_ = std::move(base);
+  return table;
+}
+
+Result<VrpTable> VrpTable::build(const VrpSet& set, SourceId source) {
+  for (const auto& r : set.v4()) {
+    if (r.max_length < r.length || r.max_length > 32) {
+      return check_max_length(Vrp{VrpSet::key_of(r).prefix, r.max_length, r.asn, source});
+    }
+  }
+  for (const auto& r : set.v6()) {
+    if (r.max_length < r.length || r.max_length > 128) {
+      return check_max_length(Vrp{VrpSet::key_of(r).prefix, r.max_length, r.asn, source});
+    }
+  }
+  if (set.v4_size() >= internal::kMaxNodes) return too_many_prefixes(Family::kV4);
+  if (set.v6_size() >= internal::kMaxNodes) return too_many_prefixes(Family::kV6);
+  auto base = std::make_shared<Base>();
+  base->v4 = std::make_shared<const FamilyIndex<V4>>(
+      FamilyIndex<V4>::build(set.v4(), [source](const VrpSet::V4Record& r) {
+        return Entry<V4>{r.addr, r.length, Row{r.asn, r.max_length, 0, source}};
+      }));
+  base->v6 = std::make_shared<const FamilyIndex<V6>>(
+      FamilyIndex<V6>::build(set.v6(), [source](const VrpSet::V6Record& r) {
+        return Entry<V6>{A6{r.hi, r.lo}, r.length, Row{r.asn, r.max_length, 0, source}};
+      }));
   VrpTable table;
   table.base_ = std::move(base);
   return table;

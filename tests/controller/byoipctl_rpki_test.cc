@@ -33,6 +33,7 @@ Json status_json() {
              {"session_id", 4660},
              {"serial", 1017},
              {"version", 1},
+             {"selected", true},
              {"last_update", "2024-05-01T11:59:00Z"},
              {"last_update_age_seconds", 65},
              {"vrps_v4", 410000},
@@ -46,6 +47,7 @@ Json status_json() {
              {"session_id", nullptr},
              {"serial", nullptr},
              {"version", nullptr},
+             {"selected", nullptr},
              {"last_update", nullptr},
              {"last_update_age_seconds", nullptr},
              {"vrps_v4", 0},
@@ -59,6 +61,7 @@ Json status_json() {
              {"session_id", nullptr},
              {"serial", nullptr},
              {"version", nullptr},
+             {"selected", nullptr},
              {"last_update", "2024-05-01T10:00:00Z"},
              {"last_update_age_seconds", 7265},
              {"vrps_v4", 1},
@@ -103,14 +106,14 @@ TEST(RpkiCommands, StatusTable) {
   EXPECT_EQ(r.out,
             "rpki ok: 512345 VRPs, table version 42 published 2024-05-01T12:00:00Z (48.2 MiB); "
             "SLURM 3 filtered, 1 added\n"
-            "NAME         KIND   LOCATION                   STATE        SESSION  SERIAL  "
-            "  VRPS(v4/v6)    AGE  STALE  LAST-ERROR\n"
-            "stayrtr      rtr    127.0.0.1:323              Established     4660    1017  "
-            "410000/102344  1m05s  no     -\n"
-            "rpki-client  json   /var/lib/rpki-client/json  error              -       -  "
-            "          0/0      -  yes    cannot fetch /var/lib/rpki-client/json: No such file\n"
-            "slurm        slurm  /etc/byoipd/slurm.json     ok                 -       -  "
-            "          1/0  2h01m  no     -\n");
+            "NAME         KIND   LOCATION                   STATE        SELECTED  SESSION  "
+            "SERIAL    VRPS(v4/v6)    AGE  STALE  LAST-ERROR\n"
+            "stayrtr      rtr    127.0.0.1:323              Established  yes          4660  "
+            "  1017  410000/102344  1m05s  no     -\n"
+            "rpki-client  json   /var/lib/rpki-client/json  error        -               -  "
+            "     -            0/0      -  yes    cannot fetch /var/lib/rpki-client/json: No such file\n"
+            "slurm        slurm  /etc/byoipd/slurm.json     ok           -               -  "
+            "     -            1/0  2h01m  no     -\n");
   EXPECT_EQ(r.err, "");
 
   Outcome j = run(api, {"rpki", "status", "-o", "json"});
@@ -132,7 +135,8 @@ TEST(RpkiCommands, StatusSaysWhatStaleAndSyncingMean) {
   EXPECT_EQ(render_rpki_status(syncing),
             "rpki syncing (no source has delivered yet): 0 VRPs, no table published yet; SLURM 0 "
             "filtered, 0 added\n"
-            "NAME  KIND  LOCATION  STATE  SESSION  SERIAL  VRPS(v4/v6)  AGE  STALE  LAST-ERROR\n");
+            "NAME  KIND  LOCATION  STATE  SELECTED  SESSION  SERIAL  VRPS(v4/v6)  AGE  STALE  "
+            "LAST-ERROR\n");
 }
 
 TEST(RpkiCommands, ValidateSendsPrefixAndOrigin) {

@@ -364,6 +364,7 @@ TEST_P(ValidatorStayRtr, FullSync) {
   EXPECT_EQ(*s.version, GetParam().agreed);
   EXPECT_EQ(s.session_id, stayrtr_->session_id());
   EXPECT_EQ(s.serial, 0u);  // StayRTR's first serial
+  EXPECT_EQ(s.selected, true);  // the only cache, fresh: its VRPs are published
   EXPECT_EQ(s.vrps_v4, 3u);
   EXPECT_EQ(s.vrps_v6, 1u);
   EXPECT_FALSE(s.stale);
@@ -567,6 +568,7 @@ TEST_P(ValidatorStayRtr, TurnsStaleWhenTheCacheStaysDown) {
   RpkiStatus st = validator_->status();
   EXPECT_EQ(st.state, "stale");
   EXPECT_TRUE(st.sources[0].stale);
+  EXPECT_EQ(st.sources[0].selected, false);  // no fresh cache to select
   EXPECT_NE(st.sources[0].state, "Established");
   // The last set is still published (and still held by the source).
   EXPECT_EQ(st.vrps, kInitial.size());

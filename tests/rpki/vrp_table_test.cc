@@ -1,4 +1,5 @@
 #include "byoipd/rpki/vrp_table.h"
+#include "byoipd/rpki/vrp_set.h"
 
 #include <gtest/gtest.h>
 
@@ -355,6 +356,88 @@ TEST(VrpStoreTest, SnapshotOutlivesSwap) {
   store.swap(std::make_shared<const VrpTable>());
   EXPECT_EQ(old->validate_state(P("192.0.2.0/24"), 1), Validation::kValid);
   EXPECT_EQ(store.current()->validate_state(P("192.0.2.0/24"), 1), Validation::kNotFound);
+}
+
+
+// ---- VrpSet: one source's records, sorted once -----------------------------------
+
+VrpKey key_of(const Vrp& v) { return VrpKey{v.prefix, v.max_length, v.asn}; }
+
+TEST(VrpSetTest, BuilderSortsAndFindsADuplicate) {
+  for (const char* p : {"10.1.0.0/16", "2001:db8::/48"}) {
+    VrpSet::Builder b;
+    b.add(key_of(V("10.0.0.0/8", 24, 1)));
+    b.add(key_of(V(p, 48, 2)));
+    b.add(key_of(V("2001:db8::/32", 48, 3)));
+    b.add(key_of(V(p, 48, 2)));
+    VrpSet set;
+    auto duplicate = b.finish(set);
+    ASSERT_TRUE(duplicate.has_value()) << p;
+    EXPECT_EQ(*duplicate, key_of(V(p, 48, 2)));
+    EXPECT_TRUE(set.empty());
+  }
+}
+
+// A set built record by record, changed by deltas, and a VrpTable built
+// from it agree with the same VRPs loaded the ordinary way.
+TEST(VrpSetTest, DeltasAndTableBuildMatchTheOrdinaryPath) {
+  RandomVrps gen(8210);
+  std::vector<Vrp> held;
+  auto has = [&](const Vrp& v) {
+    return std::any_of(held.begin(), held.end(), [&](const Vrp& h) { return key_of(h) == key_of(v); });
+  };
+  VrpSet::Builder b;
+  for (int i = 0; i < 3000; ++i) {
+    Vrp v = gen.vrp();
+    v.source = 9;
+    if (has(v)) continue;
+    held.push_back(v);
+    b.add(key_of(v));
+  }
+  VrpSet set;
+  ASSERT_FALSE(b.finish(set).has_value());
+  for (int round = 0; round < 5; ++round) {
+    std::vector<VrpKey> announced, withdrawn;
+    for (int i = 0; i < 200 && !held.empty(); ++i) {
+      size_t k = static_cast<size_t>(gen.pick(0, static_cast<int>(held.size()) - 1));
+      withdrawn.push_back(key_of(held[k]));
+      held.erase(held.begin() + static_cast<ptrdiff_t>(k));
+    }
+    for (int i = 0; i < 300; ++i) {
+      Vrp v = gen.vrp();
+      v.source = 9;
+      bool was_withdrawn = std::find(withdrawn.begin(), withdrawn.end(), key_of(v)) != withdrawn.end();
+      if (has(v) || was_withdrawn) continue;
+      held.push_back(v);
+      announced.push_back(key_of(v));
+    }
+    set = set.with_delta(announced, withdrawn);
+    ASSERT_EQ(set.size(), held.size());
+    for (const Vrp& v : held) ASSERT_TRUE(set.contains(key_of(v))) << v.to_string();
+    for (const VrpKey& k : withdrawn) ASSERT_FALSE(set.contains(k)) << k.prefix.to_string();
+  }
+  EXPECT_TRUE(std::is_sorted(set.v4().begin(), set.v4().end()));
+  EXPECT_TRUE(std::is_sorted(set.v6().begin(), set.v6().end()));
+
+  auto from_set = VrpTable::build(set, 9);
+  ASSERT_TRUE(from_set.ok()) << from_set.status().to_string();
+  Reference ref;
+  ref.vrps = held;
+  ASSERT_EQ(from_set->size(), held.size());
+  expect_same(*from_set, ref, gen, 3000);
+  std::vector<Vrp> listed = set.to_vrps(9);
+  VrpTable ordinary = table_of(listed);
+  EXPECT_EQ(ordinary.memory_bytes(), from_set->memory_bytes());
+}
+
+TEST(VrpSetTest, TableBuildRefusesMaxLengthOutOfRange) {
+  VrpSet::Builder b;
+  b.add(VrpKey{P("10.0.0.0/16"), 8, 1});
+  VrpSet set;
+  ASSERT_FALSE(b.finish(set).has_value());
+  auto t = VrpTable::build(set, 1);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().reason(), "max-length-out-of-range");
 }
 
 }  // namespace

@@ -8,23 +8,28 @@
 // read only from the injected Clock (last-sync stamps and the response
 // watchdog), so tests drive time directly.
 //
-// Data: the client keeps this cache's current VRP set so it can check each
-// delta (RFC 8210 5.6: one record per {prefix, len, max-len, ASN}). PDUs of
-// one sync are staged and applied atomically at End of Data (ApplyVrps);
-// an error mid-sync drops the staged part and keeps the last good set.
+// Data: the client keeps this cache's current VRP set (a compact sorted
+// VrpSet, shared with whoever applies it) so it can check each delta (RFC
+// 8210 5.6: one record per {prefix, len, max-len, ASN}). PDUs of one sync
+// are staged and applied atomically at End of Data (ApplyVrps); an error
+// mid-sync drops the staged part and keeps the last good set. A Reset
+// Query's answer is staged unsorted and sorted once at End of Data, where a
+// duplicate announcement is found and refused (error 7); a serial update,
+// small by nature, is checked record by record against the held set.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <variant>
 #include <vector>
 
 #include "byoipd/rpki/rtr.h"
+#include "byoipd/rpki/vrp_set.h"
 #include "byoipd/rpki/vrp_table.h"
 
 namespace byoipd::rpki::rtr {
@@ -106,16 +111,18 @@ struct SendPdu { Pdu pdu; };  // encode() it and write
 struct StartTimer { Timer timer; uint32_t seconds; };  // (re)arm
 struct StopTimer { Timer timer; };
 // This cache's data changed, atomically (RFC 8210 5.8: at End of Data).
-// kFull: `announced` replaces everything this source held (`withdrawn`
-// empty): after a Reset Query, for the first sync after Stale, and empty
-// when the data is flushed (session id mismatch, Stop).
-// kDelta: apply `withdrawn`, then `announced`. Every Vrp carries the
-// configured source.
+// kFull: `set` replaces everything this source held (`announced` and
+// `withdrawn` empty): after a Reset Query, for the first sync after Stale,
+// and an empty set when the data is flushed (session id mismatch, Stop). It
+// is the client's own set, shared, not a copy.
+// kDelta: apply `withdrawn`, then `announced` (`set` is the result). Every
+// Vrp carries the configured source.
 struct ApplyVrps {
   enum Kind : uint8_t { kFull, kDelta };
   Kind kind = kDelta;
   std::vector<Vrp> announced;
   std::vector<Vrp> withdrawn;
+  std::shared_ptr<const VrpSet> set;  // never null
   uint16_t session_id = 0;
   uint32_t serial = 0;
 };
@@ -138,17 +145,9 @@ std::string describe(const Action& action);
 
 // ---- The machine ----------------------------------------------------------------
 
-// A VRP without its source: one record of one cache (RFC 8210 5.6).
-struct VrpKey {
-  Prefix prefix;
-  uint8_t max_length = 0;
-  uint32_t asn = 0;
-  friend bool operator==(const VrpKey&, const VrpKey&) = default;
-};
 struct VrpKeyHash {
   size_t operator()(const VrpKey& key) const;
 };
-using VrpSet = std::unordered_set<VrpKey, VrpKeyHash>;
 
 class Client {
  public:
@@ -170,7 +169,8 @@ class Client {
   std::optional<uint16_t> session_id() const { return session_id_; }
   std::optional<uint32_t> serial() const { return serial_; }
   // The cache's last good set (kept through errors, until replaced).
-  const VrpSet& vrps() const { return vrps_; }
+  const VrpSet& vrps() const { return *vrps_; }
+  std::shared_ptr<const VrpSet> shared_vrps() const { return vrps_; }
   // Synced at least once and not stale.
   bool fresh() const { return last_sync_.has_value() && !stale_; }
   bool stale() const { return stale_; }
@@ -213,7 +213,14 @@ class Client {
   void flush(Out& out);
   void forget_session();
   void clear_staging();
-  std::vector<Vrp> to_vrps(const VrpSet& set) const;
+  // A withdrawal in a Reset Query's answer: the records staged so far move
+  // to staged_delta_ (over an empty set) and the sync goes on there.
+  // Returns a key staged twice, if any (error 7).
+  std::optional<VrpKey> spill_reset();
+  void duplicate_announcement(const VrpKey& key, Out& out);
+  Vrp to_vrp(const VrpKey& key) const {
+    return Vrp{key.prefix, key.max_length, key.asn, config_.source};
+  }
 
   void start_timer(Timer timer, uint32_t seconds, Out& out);
   void stop_timer(Timer timer, Out& out);
@@ -228,15 +235,17 @@ class Client {
 
   std::optional<uint16_t> session_id_;
   std::optional<uint32_t> serial_;
-  VrpSet vrps_;
+  std::shared_ptr<const VrpSet> vrps_ = std::make_shared<const VrpSet>();
   std::optional<Clock::TimePoint> last_sync_;
   bool stale_ = false;
 
   // The sync in progress.
   bool staging_full_ = false;   // answering a Reset Query
+  bool reset_spilled_ = false;  // ... that withdrew something: staged_delta_ holds it
   uint16_t staging_session_ = 0;
-  VrpSet staged_full_;          // reset: the new set being built
-  std::unordered_map<VrpKey, bool, VrpKeyHash> staged_delta_;  // serial: key -> announced
+  VrpSet::Builder staged_full_;  // reset: announcements, unsorted
+  // Serial (or spilled reset): key -> announced, against vrps_ (or nothing).
+  std::unordered_map<VrpKey, bool, VrpKeyHash> staged_delta_;
   std::optional<SerialNotify> notify_pending_;  // seen while syncing
   Clock::TimePoint last_progress_{};
 

@@ -71,6 +71,9 @@ struct SourceStatus {
   std::optional<uint16_t> session_id;  // rtr
   std::optional<uint32_t> serial;      // rtr
   std::optional<uint8_t> version;      // rtr, once agreed
+  // rtr: whether this is the cache whose VRPs are published, the most
+  // preferred fresh one (RFC 8210 section 10); empty for json and slurm.
+  std::optional<bool> selected;
   std::optional<std::chrono::system_clock::time_point> last_update;  // last good data
   size_t vrps_v4 = 0;
   size_t vrps_v6 = 0;

@@ -77,6 +77,8 @@ struct Validation {
 };
 std::string_view state_name(Validation::State s);  // "valid", "invalid", "not-found"
 
+class VrpSet;  // vrp_set.h
+
 class VrpTable {
  public:
   VrpTable();
@@ -91,6 +93,9 @@ class VrpTable {
   // Refuses the whole set, naming the first offender, when a max length is
   // outside [prefix length, family width] (RFC 6482 section 3.3).
   static Result<VrpTable> build(std::vector<Vrp> vrps);
+  // A full load of one source's set, every entry tagged `source`: no sort
+  // (the set is in table order) and no intermediate copy. Same refusals.
+  static Result<VrpTable> build(const VrpSet& set, SourceId source);
 
   // An announcement. Refuses (reason "duplicate-vrp") a VRP this source
   // already holds, and one with a max length out of range
