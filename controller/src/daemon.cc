@@ -424,7 +424,7 @@ class Daemon {
     std::variant<HttpResponse, aws::AwsError> outcome = aws::AwsError{};
     if (ram) {
       label = "ram:" + path.substr(1);
-      auto r = run_ram_action(path, path == "/deleteresourceshare" ? query : req.body, caller, exec);
+      auto r = run_ram_action(path, req.body, query, caller, exec);
       if (std::holds_alternative<aws::AwsError>(r)) {
         outcome = std::get<aws::AwsError>(r);
       } else {

@@ -272,12 +272,12 @@ std::string ram_error_json(const aws::AwsError& e) {
 }
 
 Ec2Result run_ram_action(const std::string& path, const std::string& body,
-                         const Ec2Caller& caller, const ServiceExec& exec) {
+                         const std::string& query, const Ec2Caller& caller,
+                         const ServiceExec& exec) {
   Json in = Json::object();
   if (path == "/deleteresourceshare") {
-    // DELETE with the parameters in the query string (decoded by the caller
-    // into a form-like body).
-    for (const auto& [k, v] : aws::parse_form(body)) in[k] = v;
+    // DELETE with the parameters in the query string.
+    for (const auto& [k, v] : aws::parse_form(query)) in[k] = v;
   } else if (!body.empty()) {
     in = Json::parse(body, nullptr, false);
     if (in.is_discarded() || !in.is_object()) {

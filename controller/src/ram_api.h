@@ -18,8 +18,10 @@ inline const char* ram_request_id_header() { return "x-amzn-RequestId"; }
 // {"message": ...} as RAM errors carry it (the code goes in x-amzn-ErrorType).
 std::string ram_error_json(const aws::AwsError& e);
 
-// Runs the RAM action of `path` with the JSON `body`.
+// Runs the RAM action of `path` with the JSON `body` (DeleteResourceShare:
+// with the parameters of the `query` string).
 Ec2Result run_ram_action(const std::string& path, const std::string& body,
-                         const Ec2Caller& caller, const ServiceExec& exec);
+                         const std::string& query, const Ec2Caller& caller,
+                         const ServiceExec& exec);
 
 }  // namespace byoipd::controller

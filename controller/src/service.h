@@ -151,6 +151,9 @@ class IpamService {
   Result<Json> run_byoasn(const Principal& who, const std::string& op, const Json& args,
                           bool& mutated);
   Status byoip_usable(const Principal& who, const Prefix& cidr) const;
+  Status remove_resource_reoffering(const std::string& resource_id,
+                                    const std::string* scope_id = nullptr,
+                                    const Prefix* cidr = nullptr);
   std::vector<Json> byoip_list(const Principal& who) const;
   Json cloud_snapshot() const;
   Status restore_cloud(const Json& cloud);

@@ -182,7 +182,7 @@ Result<Json> IpamService::run_resources(const Principal& who, const std::string&
     return Json{{"resource_cidr", to_json(*r)}};
   }
   if (op == "remove_resource") {
-    Status st = engine_.remove_resource(path_arg(args, "resource_id"));
+    Status st = remove_resource_reoffering(path_arg(args, "resource_id"));
     if (!st.ok()) return st;
     mutated = true;
     return Json{{"deleted", path_arg(args, "resource_id")}};
@@ -196,7 +196,8 @@ Result<Json> IpamService::run_resources(const Principal& who, const std::string&
     }
     auto cidr = Prefix::parse(*text);
     if (!cidr.ok()) return cidr.status();
-    Status st = engine_.remove_resource_cidr(path_arg(args, "scope_id"), *id, *cidr);
+    std::string scope_id = path_arg(args, "scope_id");
+    Status st = remove_resource_reoffering(*id, &scope_id, &*cidr);
     if (!st.ok()) return st;
     mutated = true;
     return Json{{"deleted", *id + " " + cidr->to_string()}};

@@ -90,7 +90,66 @@ Result<uint32_t> asn_arg(Fields& f, const char* key) {
   return asn->value();
 }
 
+// A CIDR a deleted resource held as an allocation in some pool of `scope_id`.
+struct FreedCidr {
+  std::string scope_id;
+  Prefix cidr;
+};
+
+// The CIDRs `resource_id` holds as allocations (only `cidr` in `scope_id`
+// when given).
+std::vector<FreedCidr> allocated_cidrs(const IpamEngine& engine, const std::string& resource_id,
+                                       const std::string* scope_id, const Prefix* cidr) {
+  std::vector<FreedCidr> out;
+  ResourceFilter only;
+  only.resource_id = resource_id;
+  for (const auto& scope : engine.list_scopes()) {
+    if (scope_id && scope.id != *scope_id) continue;
+    auto cidrs = engine.resource_cidrs(scope.id, only);
+    if (!cidrs.ok()) continue;
+    for (const auto& c : *cidrs) {
+      if (c.allocation_id && (!cidr || c.cidr == *cidr)) out.push_back(FreedCidr{scope.id, c.cidr});
+    }
+  }
+  return out;
+}
+
+// After a resource's allocations are released, the resources still sitting
+// on that space (which collided with it and so stayed unmanaged) are offered
+// to the pools again, as IPAM's next discovery pass would: an auto-import
+// pool claims the first one in key order, so a pool never hands out
+// addresses a live VPC still uses. Best effort: the deletion has happened
+// already, and a replay runs the same steps on the same state.
+void reoffer_overlapping(IpamEngine& engine, const std::vector<FreedCidr>& freed) {
+  for (const auto& f : freed) {
+    auto cidrs = engine.resource_cidrs(f.scope_id);
+    if (!cidrs.ok()) continue;
+    for (const auto& c : *cidrs) {
+      if (c.allocation_id || c.management == ManagementState::kIgnored) continue;
+      if (!c.cidr.overlaps(f.cidr)) continue;
+      ResourceRef ref{c.resource_type, c.resource_id, c.owner, c.region, c.tags};
+      if (c.pool_id) {
+        (void)engine.import_resource(*c.pool_id, ref, c.cidr);
+      } else if (engine.remove_resource_cidr(f.scope_id, c.resource_id, c.cidr).ok()) {
+        (void)engine.register_resource(f.scope_id, ref, c.cidr);
+      }
+    }
+  }
+}
+
 }  // namespace
+
+// Removes a resource (every CIDR of it, or `cidr` in `scope_id`) and offers
+// the space it held to the resources that overlapped it (see above).
+Status IpamService::remove_resource_reoffering(const std::string& resource_id,
+                                               const std::string* scope_id, const Prefix* cidr) {
+  std::vector<FreedCidr> freed = allocated_cidrs(engine_, resource_id, scope_id, cidr);
+  Status st = scope_id ? engine_.remove_resource_cidr(*scope_id, resource_id, *cidr)
+                       : engine_.remove_resource(resource_id);
+  if (!st.ok()) return st;
+  reoffer_overlapping(engine_, freed);
+  return {};
+}
 
 Result<Json> IpamService::run_cloud(const Principal& who, const std::string& op, const Json& args,
                                     bool& mutated) {
@@ -393,8 +452,9 @@ Result<Json> IpamService::run_vpcs(const Principal& who, const std::string& op, 
     if (it == vpcs_.end() || (it->second.owner != who.account && !is_admin(who))) {
       return Status(Code::kNotFound, "vpc-not-found", "VPC '" + id + "' does not exist");
     }
-    // Releases its allocation at once and forgets its monitored CIDRs.
-    Status st = engine_.remove_resource(id);
+    // Releases its allocation at once and forgets its monitored CIDRs; VPCs
+    // that overlapped it may then be imported in its place.
+    Status st = remove_resource_reoffering(id);
     if (!st.ok() && st.code() != Code::kNotFound) return st;
     vpcs_.erase(it);
     mutated = true;

@@ -572,7 +572,9 @@ class GateRelay {
     ssize_t n = ::read(in, buf, sizeof buf);
     if (n <= 0) return false;
     for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(out, buf + done, static_cast<size_t>(n - done));
+      // MSG_NOSIGNAL: a side that closed first must end the relay, not kill
+      // the test binary with SIGPIPE.
+      ssize_t w = ::send(out, buf + done, static_cast<size_t>(n - done), MSG_NOSIGNAL);
       if (w <= 0) return false;
       done += w;
     }

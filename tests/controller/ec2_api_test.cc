@@ -203,6 +203,36 @@ TEST(Ec2Api, OverlapReportThroughResourceCidrFilters) {
   EXPECT_EQ(e.ok(kNet, "GetIpamResourceCidrs", overlap)["IpamResourceCidrs"].size(), 0u);
 }
 
+TEST(Ec2Api, DeletingTheImportedVpcHandsItsSpaceToTheVpcStillOnIt) {
+  Endpoint e;
+  std::string regional =
+      e.ok(kNet, "CreateIpamPool", {{"IpamScopeId", e.scope}, {"AddressFamily", "ipv4"},
+                                    {"SourceIpamPoolId", e.top}, {"Locale", "eu-west-1"},
+                                    {"AutoImport", true}})["IpamPool"]["IpamPoolId"];
+  e.ok(kNet, "ProvisionIpamPoolCidr", {{"IpamPoolId", regional}, {"Cidr", "10.0.128.0/17"}});
+  std::string first = e.ok(kNet, "CreateVpc", {{"CidrBlock", "10.0.200.0/24"}})["Vpc"]["VpcId"];
+  std::string second = e.ok(kPay, "CreateVpc", {{"CidrBlock", "10.0.200.0/24"}})["Vpc"]["VpcId"];
+  Json held{{"IpamPoolId", regional}, {"Cidr", "10.0.200.0/24"}};
+  // The space is held by the first VPC's import...
+  EXPECT_EQ(e.refused(kNet, "AllocateIpamPoolCidr", held).code, "InvalidParameterValue");
+  // ...and after it goes, by the second's: never free while a VPC uses it.
+  e.ok(kNet, "DeleteVpc", {{"VpcId", first}});
+  EXPECT_EQ(e.refused(kNet, "AllocateIpamPoolCidr", held).code, "InvalidParameterValue");
+  auto cidrs = e.ok(kNet, "GetIpamResourceCidrs", {{"IpamScopeId", e.scope}, {"ResourceId", second}});
+  ASSERT_EQ(cidrs["IpamResourceCidrs"].size(), 1u);
+  EXPECT_EQ(cidrs["IpamResourceCidrs"][0]["ManagementState"], "managed");
+  EXPECT_EQ(cidrs["IpamResourceCidrs"][0]["OverlapStatus"], "nonoverlapping");
+  // The /v1 removal of a resource does the same.
+  Outcome out = e.svc.execute(kNet, "remove_resource", {{"resource_id", second}});
+  ASSERT_TRUE(out.result.ok()) << out.result.status().to_string();
+  std::string third = e.ok(kNet, "CreateVpc", {{"CidrBlock", "10.0.200.0/24"}})["Vpc"]["VpcId"];
+  std::string fourth = e.ok(kPay, "CreateVpc", {{"CidrBlock", "10.0.200.0/24"}})["Vpc"]["VpcId"];
+  out = e.svc.execute(kNet, "remove_resource", {{"resource_id", third}});
+  ASSERT_TRUE(out.result.ok()) << out.result.status().to_string();
+  EXPECT_EQ(e.refused(kNet, "AllocateIpamPoolCidr", held).code, "InvalidParameterValue");
+  (void)fourth;
+}
+
 TEST(Ec2Api, ByoipCidrVerifiedOrFailedWithTheReason) {
   Endpoint e;
   Json ctx{{"Message", "1|aws|222233334444|203.0.113.0/24|20991231|SHA256|RSAPSS"},
@@ -316,7 +346,7 @@ TEST(Ec2Api, RamSharingGivesMembersThePoolOnly) {
                                 Json{{"name", "leaf"}, {"resourceArns", {pool_arn}},
                                      {"principals", {kPay.account}},
                                      {"allowExternalPrincipals", false}}.dump(),
-                                admin, exec_for(kNet));
+                                "", admin, exec_for(kNet));
   ASSERT_TRUE(std::holds_alternative<Json>(created));
   std::string arn = std::get<Json>(created)["resourceShare"]["resourceShareArn"];
   auto pools = e.ok(kPay, "DescribeIpamPools", Json::object());
@@ -325,18 +355,18 @@ TEST(Ec2Api, RamSharingGivesMembersThePoolOnly) {
   e.ok(kPay, "CreateVpc", {{"Ipv4IpamPoolId", e.leaf}, {"TagSpecifications", lab_tags()}});
   auto unshared = e.refused(kPay, "CreateVpc", {{"Ipv4IpamPoolId", e.top}, {"Ipv4NetmaskLength", 24}});
   EXPECT_EQ(unshared.code, "UnauthorizedOperation");
-  auto theirs = run_ram_action("/getresourceshares", R"({"resourceOwner":"OTHER-ACCOUNTS"})",
+  auto theirs = run_ram_action("/getresourceshares", R"({"resourceOwner":"OTHER-ACCOUNTS"})", "",
                                member, exec_for(kPay));
   ASSERT_TRUE(std::holds_alternative<Json>(theirs));
   EXPECT_EQ(std::get<Json>(theirs)["resourceShares"].size(), 1u);
   auto external = run_ram_action("/associateresourceshare",
                                  Json{{"resourceShareArn", arn}, {"principals", {"999988887777"}}}.dump(),
-                                 admin, exec_for(kNet));
+                                 "", admin, exec_for(kNet));
   ASSERT_TRUE(std::holds_alternative<aws::AwsError>(external));
   EXPECT_EQ(std::get<aws::AwsError>(external).code, "OperationNotPermittedException");
   auto removed = run_ram_action("/disassociateresourceshare",
                                 Json{{"resourceShareArn", arn}, {"principals", {kPay.account}}}.dump(),
-                                admin, exec_for(kNet));
+                                "", admin, exec_for(kNet));
   ASSERT_TRUE(std::holds_alternative<Json>(removed));
   EXPECT_TRUE(e.ok(kPay, "DescribeIpamPools", Json::object())["IpamPools"].empty());
 }

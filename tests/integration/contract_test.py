@@ -886,7 +886,11 @@ class Contract(DaemonTest):
         self.assertEqual([s["id"] for s in listed["shares"]], [share["id"]])
         self.assertEqual(api.ok("describe_share", path=sid)["share"]["pools"], [ids["leaf"]])
         api.fails("describe_share", 404, "share-not-found", path={"share_id": NO_SHARE})
-        api.fails("list_shares", 403, "not-delegated-admin", account=PAY)
+        # Another account lists the shares it is a principal of (PAY is in
+        # ou-prod-pay01); the management account is in none.
+        self.assertEqual([s["id"] for s in api.ok("list_shares", account=PAY)["shares"]],
+                         [share["id"]])
+        self.assertEqual(api.ok("list_shares", account=MGMT)["shares"], [])
 
         # Free tier: no cross-account sharing.
         free_pool = api.ok("create_pool", body={"scope_id": ids["free_private"]})["pool"]["id"]
@@ -1077,14 +1081,15 @@ class Contract(DaemonTest):
         self.assertIsNotNone(status["published"])
         rtr, js, slurm = status["sources"]
         self.assertEqual(rtr["location"], f"127.0.0.1:{self.rtr_port}")
-        self.assertEqual((rtr["session_id"], rtr["serial"], rtr["version"], rtr["last_update"],
-                          rtr["last_update_age_seconds"], rtr["vrps_v4"], rtr["vrps_v6"]),
-                         (None, None, None, None, None, 0, 0))
+        self.assertEqual((rtr["session_id"], rtr["serial"], rtr["version"], rtr["selected"],
+                          rtr["last_update"], rtr["last_update_age_seconds"], rtr["vrps_v4"],
+                          rtr["vrps_v6"]),
+                         (None, None, None, False, None, None, 0, 0))
         self.assertNotEqual(rtr["state"], "Established")
         self.assertEqual(js["location"], os.path.join(self.workdir, "vrps.json"))
-        self.assertEqual((js["session_id"], js["serial"], js["version"], js["vrps_v4"],
-                          js["vrps_v6"], js["stale"], js["last_error"]),
-                         (None, None, None, 3, 1, False, ""))
+        self.assertEqual((js["session_id"], js["serial"], js["version"], js["selected"],
+                          js["vrps_v4"], js["vrps_v6"], js["stale"], js["last_error"]),
+                         (None, None, None, None, 3, 1, False, ""))
         self.assertIsNotNone(js["last_update"])
         self.assertGreaterEqual(js["last_update_age_seconds"], 0)
         self.assertEqual((slurm["vrps_v4"], slurm["vrps_v6"], slurm["stale"]), (1, 0, False))

@@ -59,16 +59,19 @@ class Daemon:
         with open(self.config_path, "w") as f:
             f.write(config_yaml(self.state_dir, extra, self.tls))
 
-    def start(self, timeout=20, expect_bgp_listener=False):
+    def start(self, timeout=20, expect_bgp_listener=False, expect_aws_listener=False):
         """expect_bgp_listener: also wait for "byoipd: bgp listening on HOST:PORT"
         (printed after the API line when the bgp section has a listen address)
-        and keep HOST:PORT in self.bgp_listen."""
+        and keep HOST:PORT in self.bgp_listen. expect_aws_listener: likewise
+        for "byoipd: aws listening on HOST:PORT" (the aws section), kept in
+        self.aws_listen."""
         import select
         with open(self.log_path, "a") as log:
             self.proc = subprocess.Popen([BYOIPD, "--config", self.config_path, "--port", "0"],
                                          stdout=subprocess.PIPE, stderr=log)
         self.url = None
         self.bgp_listen = None
+        self.aws_listen = None
         fd = self.proc.stdout.fileno()
         pending = b""
         deadline = time.time() + timeout
@@ -87,11 +90,17 @@ class Daemon:
                     self.url = ("https://" if self.tls else "http://") + line.split()[-1]
                 elif line.startswith("byoipd: bgp listening on "):
                     self.bgp_listen = line.split()[-1]
-            if self.url and (self.bgp_listen or not expect_bgp_listener):
+                elif line.startswith("byoipd: aws listening on "):
+                    self.aws_listen = line.split()[-1]
+            if (self.url and (self.bgp_listen or not expect_bgp_listener)
+                    and (self.aws_listen or not expect_aws_listener)):
                 self.proc.stdout.close()  # nothing more is printed there
                 return self
-        if self.url and expect_bgp_listener:
-            raise RuntimeError("byoipd did not print 'byoipd: bgp listening on': " + self.log())
+        for wanted, got, what in ((expect_bgp_listener, self.bgp_listen, "bgp"),
+                                  (expect_aws_listener, self.aws_listen, "aws")):
+            if self.url and wanted and not got:
+                raise RuntimeError(f"byoipd did not print 'byoipd: {what} listening on': "
+                                   + self.log())
         raise RuntimeError("byoipd did not start: " + self.log())
 
     def log(self):
