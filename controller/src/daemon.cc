@@ -23,13 +23,7 @@
 
 #include "alarms.h"
 #include "api_routes.h"
-#include "aws_form.h"
-#include "byoipd/rpki/byoip_auth.h"
-#include "ec2_api.h"
-#include "ec2_query.h"
-#include "ec2_xml.h"
-#include "ram_api.h"
-#include "sigv4.h"
+#include "aws_endpoint.h"
 #include "bgp_api.h"
 #include "rpki_api.h"
 #include "byoipd/controller/store.h"
@@ -150,6 +144,7 @@ class Daemon {
     // Machine-readable line for tests and scripts that asked for port 0.
     std::printf("byoipd: listening on %s\n", at.to_string().c_str());
     std::fflush(stdout);
+    make_aws_endpoint();
     if (Status st = start_aws(); !st.ok()) return fatal(st);
     if (Status st = start_rpki(); !st.ok()) return fatal(st);
     if (Status st = start_bgp(); !st.ok()) return fatal(st);
@@ -260,231 +255,58 @@ class Daemon {
     for (const auto& a : config_.organization.accounts) {
       tokens_[a.token_sha256] = Principal{a.id, a.name, a.ou};
     }
-    aws_keys_.clear();
-    if (config_.aws) {
-      for (const auto& k : config_.aws->access_keys) aws_keys_[k.access_key_id] = k;
-    }
+    if (aws_ && config_.aws) aws_->reconfigure(*config_.aws);
   }
 
-  // ---- the EC2-compatible endpoint ---------------------------------------------
+  // ---- the AWS endpoint ------------------------------------------------------------
+
+  // Always built (the /v1 API verifies BYOIP contexts through it too);
+  // listening only with an aws section.
+  void make_aws_endpoint() {
+    AwsEndpointHooks hooks;
+    hooks.execute = [this](const Principal& who, const std::string& op, const Json& args) {
+      return service_.execute(who, op, args);
+    };
+    hooks.permitted = [this](const Principal& who, const std::string& op, const Json& args) {
+      return service_.permitted(who, op, args);
+    };
+    hooks.principal = [this](const std::string& account) {
+      return service_.principal_for_account(account);
+    };
+    hooks.accepting_changes = [this]() { return accepting_changes(); };
+    hooks.commit = [this](const Principal& who, const std::string& op, const Json& args,
+                          const std::string& request_id, std::function<void(const Status&)> done) {
+      commit(who, op, args, request_id, std::move(done));
+    };
+    hooks.after_durable = [this](std::function<void()> fn) { when_durable(applied_seq_, std::move(fn)); };
+    hooks.audit = [this](const std::string& request_id, const Principal& who, const std::string& op,
+                         const Json& args, const Status& st) { audit(request_id, who, op, args, st); };
+    hooks.audit_line = [this](const Json& line) { audit_write(line); };
+    hooks.observe = [this](const std::string& op, int status, double seconds) {
+      metrics_.observe_request(op, status, seconds);
+    };
+    aws_ = std::make_unique<AwsEndpoint>(ioc_, options_.config_path, std::move(hooks));
+    if (config_.aws) aws_->reconfigure(*config_.aws);
+  }
 
   Status start_aws() {
     if (!config_.aws) return {};
-    aws_server_ = std::make_unique<HttpServer>(
-        ioc_, [this](HttpRequest req, HttpReply reply) { handle_aws(std::move(req), std::move(reply)); });
-    Endpoint at = config_.aws->listen;
-    if (Status st = aws_server_->listen(at, config_.tls); !st.ok()) return st;
-    at.port = aws_server_->port();
+    auto at = aws_->start(*config_.aws, config_.tls);
+    if (!at.ok()) return at.status();
     spdlog::info("aws: EC2 Query and RAM endpoint on {}://{} ({} access keys)",
-                 config_.tls ? "https" : "http", at.to_string(), config_.aws->access_keys.size());
-    std::printf("byoipd: aws listening on %s\n", at.to_string().c_str());
+                 config_.tls ? "https" : "http", at->to_string(), config_.aws->access_keys.size());
+    std::printf("byoipd: aws listening on %s\n", at->to_string().c_str());
     std::fflush(stdout);
     return {};
   }
 
-  // The verdict on a signed BYOIP/BYOASN authorization context, against the
-  // certificate the holder published in RDAP (aws.rdap) and today's date.
-  Json verify_authorization(const AuthorizationRequest& r) const {
-    auto verdict = [](bool ok, const std::string& reason, const std::string& message) {
-      return Json{{"ok", ok}, {"reason", reason}, {"message", message}};
-    };
-    const RdapCertificate* cert = nullptr;
-    std::optional<Prefix> cidr;
-    static const std::vector<RdapCertificate> kNone;
-    const auto& rdap = config_.aws ? config_.aws->rdap : kNone;
-    if (r.asn_form) {
-      for (const auto& c : rdap) {
-        if (c.asn && std::to_string(*c.asn) == r.resource) cert = &c;
-      }
-    } else {
-      auto p = Prefix::parse(r.resource);
-      if (!p.ok()) return verdict(false, "invalid-prefix", p.status().message());
-      cidr = *p;
-      for (const auto& c : rdap) {
-        if (c.prefix && c.prefix->contains(*cidr) &&
-            (!cert || cert->prefix->length() < c.prefix->length())) {
-          cert = &c;
-        }
-      }
+  Status accepting_changes() const {
+    if (degraded_) {
+      return Status(Code::kUnavailable, "store-failed",
+                    "the state store failed a write; byoipd refuses changes until it is restarted");
     }
-    std::string what = r.asn_form ? "AS" + r.resource : r.resource;
-    if (!cert) {
-      return verdict(false, "auth-no-certificate",
-                     "no RDAP certificate covers " + what + ": the holder's certificate goes in "
-                     "aws.rdap of " + options_.config_path);
-    }
-    std::string pem;
-    if (std::FILE* f = std::fopen(cert->certificate_file.c_str(), "rb")) {
-      char buf[4096];
-      size_t n;
-      while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) pem.append(buf, n);
-      std::fclose(f);
-    } else {
-      return verdict(false, "auth-certificate-unreadable",
-                     "cannot read the RDAP certificate of " + what + " (" +
-                         cert->certificate_file + "): " + std::strerror(errno));
-    }
-    rpki::AuthorizationContext ctx{r.message, r.signature};
-    auto today = rpki::Date{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
-    Status st = r.asn_form
-                    ? rpki::verify_asn_authorization(ctx, pem, r.account,
-                                                     static_cast<uint32_t>(std::stoul(r.resource)),
-                                                     today)
-                    : rpki::verify_cidr_authorization(ctx, pem, r.account, *cidr, today);
-    if (st.ok()) return verdict(true, "", "");
-    return verdict(false, std::string(st.reason()),
-                   "authorization context refused (" + std::string(st.reason()) + "): " +
-                       st.message());
-  }
-
-  // One request to the AWS endpoint: SigV4, then EC2 Query (POST /) or RAM
-  // (POST /<action> with JSON). At most one journaled change per request,
-  // answered once durable, like /v1.
-  void handle_aws(HttpRequest req, HttpReply reply) {
-    auto start = Clock::now();
-    std::string request_id = next_aws_request_id();
-    std::string path = req.target.substr(0, req.target.find('?'));
-    std::string query = req.target.size() > path.size() ? req.target.substr(path.size() + 1) : "";
-    bool ram = is_ram_path(path);
-    auto answer = [this, reply, request_id, start](const std::string& op, HttpResponse r) {
-      r.headers.emplace_back(ram_request_id_header(), request_id);
-      metrics_.observe_request(op, r.status,
-                               std::chrono::duration<double>(Clock::now() - start).count());
-      reply(std::move(r));
-    };
-    auto fail = [answer, request_id, ram](const std::string& op, const aws::AwsError& e) {
-      if (ram) {
-        HttpResponse r{e.http_status, "application/x-amz-json-1.1", ram_error_json(e), {}};
-        r.headers.emplace_back("x-amzn-ErrorType", e.code);
-        return answer(op, std::move(r));
-      }
-      answer(op, HttpResponse{e.http_status, "text/xml;charset=UTF-8",
-                              aws::ec2_error_xml(e, request_id), {}});
-    };
-    if (req.method == "GET" && path == "/healthz") {
-      return answer("healthz", HttpResponse{200, "text/plain", "ok\n", {}});
-    }
-    aws::SignedRequest signed_req{req.method, path, query, req.headers, req.body};
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch()).count();
-    auto sig = aws::verify_sigv4(
-        signed_req,
-        [this](std::string_view id) -> std::optional<std::string> {
-          auto it = aws_keys_.find(std::string(id));
-          if (it == aws_keys_.end()) return std::nullopt;
-          return it->second.secret_access_key;
-        },
-        now, ram ? "ram" : "ec2");
-    if (!sig.ok) {
-      audit_refusal(request_id, sig.access_key, ram ? "ram" : "ec2", sig.error);
-      return fail(ram ? "ram:unauthenticated" : "ec2:unauthenticated", sig.error);
-    }
-    const AwsAccessKey& key = aws_keys_.at(sig.access_key);
-    auto principal = service_.principal_for_account(key.account);
-    if (!principal) {
-      return fail("aws:unauthenticated",
-                  aws::AwsError{401, "AuthFailure",
-                                "AWS was not able to validate the provided access credentials"});
-    }
-    Ec2Caller caller{*principal, sig.region, false};
-    // The one mutation the action made, journaled before the answer.
-    struct Pending {
-      std::string op;
-      Json args;
-    };
-    auto pending = std::make_shared<std::optional<Pending>>();
-    auto exec = [this, &caller, pending, request_id](const std::string& op,
-                                                      const Json& args) -> Outcome {
-      bool mutating = IpamService::mutating_op(op);
-      if (mutating && caller.dry_run) {
-        Status st = service_.permitted(caller.who, op, args);
-        if (st.ok()) st = Status(Code::kFailedPrecondition, "dry-run-operation", "");
-        return Outcome{st, false};
-      }
-      if (mutating && (degraded_ || shutting_down_)) {
-        return Outcome{Status(Code::kUnavailable, degraded_ ? "store-failed" : "shutting-down",
-                              degraded_ ? "the state store failed a write; byoipd refuses "
-                                          "changes until it is restarted"
-                                        : "byoipd is shutting down"),
-                       false};
-      }
-      if (mutating && pending->has_value()) {
-        return Outcome{Status(Code::kInternal, "internal",
-                              "one request made two changes (" + (*pending)->op + ", " + op + ")"),
-                       false};
-      }
-      Outcome out = service_.execute(caller.who, op, args);
-      if (out.mutated) *pending = Pending{op, args};
-      if (!out.result.ok() && (mutating || out.result.status().code() == Code::kPermissionDenied)) {
-        audit(request_id, caller.who, op, args, out.result.status());
-      }
-      return out;
-    };
-    std::string label;
-    std::variant<HttpResponse, aws::AwsError> outcome = aws::AwsError{};
-    if (ram) {
-      label = "ram:" + path.substr(1);
-      auto r = run_ram_action(path, req.body, query, caller, exec);
-      if (std::holds_alternative<aws::AwsError>(r)) {
-        outcome = std::get<aws::AwsError>(r);
-      } else {
-        outcome = HttpResponse{200, "application/json", std::get<Json>(r).dump(), {}};
-      }
-    } else {
-      aws::FormPairs form = aws::parse_form(req.body);
-      for (auto& p : aws::parse_form(query)) form.push_back(std::move(p));
-      auto parsed = aws::parse_ec2_request(form);
-      if (!parsed.ok()) return fail("ec2:invalid", parsed.error);
-      const aws::Ec2Request& ec2 = *parsed.request;
-      label = "ec2:" + ec2.action;
-      caller.dry_run = ec2.input.value("DryRun", false);
-      auto check = [this](const AuthorizationRequest& r) { return verify_authorization(r); };
-      auto r = run_ec2_action(ec2.action, ec2.input, caller, exec, check);
-      if (std::holds_alternative<aws::AwsError>(r)) {
-        outcome = std::get<aws::AwsError>(r);
-      } else {
-        auto xml = aws::ec2_response_xml(ec2.action, std::get<Json>(r), request_id);
-        if (xml.ok()) {
-          outcome = HttpResponse{200, "text/xml;charset=UTF-8", std::move(*xml), {}};
-        } else {
-          spdlog::error("ec2 {}: cannot render the answer: {}", ec2.action, xml.status().message());
-          outcome = aws::AwsError{500, "InternalError", "byoipd could not render the answer"};
-        }
-      }
-    }
-    auto deliver = [answer, fail, label, outcome]() {
-      if (std::holds_alternative<aws::AwsError>(outcome)) return fail(label, std::get<aws::AwsError>(outcome));
-      answer(label, std::get<HttpResponse>(outcome));
-    };
-    if (!pending->has_value()) return when_durable(applied_seq_, deliver);
-    commit(caller.who, (*pending)->op, (*pending)->args, request_id,
-           [deliver, fail, label](const Status& st) {
-             if (st.ok()) return deliver();
-             fail(label, aws::AwsError{503, "ServiceUnavailable",
-                                       "the change could not be made durable: " + st.message()});
-           });
-  }
-
-  void audit_refusal(const std::string& request_id, const std::string& access_key,
-                     const char* service, const aws::AwsError& e) {
-    Json line{{"time", rfc3339_now()},
-              {"request_id", request_id},
-              {"principal", access_key.empty() ? Json(nullptr) : Json("key:" + access_key)},
-              {"action", std::string(service) + ":authenticate"},
-              {"result", "error"},
-              {"error", {{"code", e.code}, {"message", e.message}}}};
-    std::string text = line.dump() + "\n";
-    std::fwrite(text.data(), 1, text.size(), audit_);
-    std::fflush(audit_);
-  }
-
-  // EC2 request ids look like UUIDs.
-  std::string next_aws_request_id() {
-    char buf[48];
-    uint64_t n = ++request_counter_;
-    std::snprintf(buf, sizeof buf, "%08llx-0000-4000-8000-%012llx",
-                  static_cast<unsigned long long>(boot_id_), static_cast<unsigned long long>(n));
-    return buf;
+    if (shutting_down_) return Status(Code::kUnavailable, "shutting-down", "byoipd is shutting down");
+    return {};
   }
 
   // ---- RPKI ---------------------------------------------------------------------
@@ -703,14 +525,14 @@ class Daemon {
     if (shutting_down_) return;
     shutting_down_ = true;
     server_->stop();
-    if (aws_server_) aws_server_->stop();
+    if (aws_) aws_->stop();
     signals_.cancel();
     shutdown_deadline_ = Clock::now() + std::chrono::seconds(30);
     poll_shutdown();
   }
 
   void poll_shutdown() {
-    bool idle = server_->in_flight() == 0 && (!aws_server_ || aws_server_->in_flight() == 0) &&
+    bool idle = server_->in_flight() == 0 && (!aws_ || aws_->in_flight() == 0) &&
                 durable_seq_ == applied_seq_;
     if (!idle && Clock::now() < shutdown_deadline_) {
       shutdown_timer_.expires_after(std::chrono::milliseconds(10));
@@ -870,7 +692,7 @@ class Daemon {
                                       "body.authorization_context needs string 'message' and "
                                       "'signature', and body needs the exact 'cidr' it authorizes"));
       }
-      m.args["verification"] = verify_authorization(AuthorizationRequest{
+      m.args["verification"] = aws_->verify_authorization(AuthorizationRequest{
           false, ctx["message"].get<std::string>(), ctx["signature"].get<std::string>(),
           who->account, body["cidr"].get<std::string>()});
     }
@@ -982,6 +804,12 @@ class Daemon {
     if (!result.ok()) {
       line["error"] = {{"code", std::string(result.reason())}, {"message", result.message()}};
     }
+    audit_write(std::move(line));
+  }
+
+  // One line of the audit log (JSON), stamped with the time.
+  void audit_write(Json line) {
+    if (!line.contains("time")) line["time"] = rfc3339_now();
     std::string text = line.dump() + "\n";
     std::fwrite(text.data(), 1, text.size(), audit_);
     std::fflush(audit_);
@@ -1002,8 +830,7 @@ class Daemon {
   std::unique_ptr<Store> store_;
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<HttpServer> server_;
-  std::unique_ptr<HttpServer> aws_server_;
-  std::map<std::string, AwsAccessKey> aws_keys_;  // by access key id
+  std::unique_ptr<AwsEndpoint> aws_;
   std::unique_ptr<WebhookNotifier> notifier_;
   std::unique_ptr<bgp::Speaker> speaker_;
   std::unique_ptr<rpki::Validator> validator_;

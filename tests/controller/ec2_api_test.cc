@@ -306,6 +306,9 @@ TEST(Ec2Api, DryRunChecksPermissionOnly) {
   auto member = e.refused(kPay, "CreateIpamPool", create, true);
   EXPECT_EQ(member.code, "UnauthorizedOperation");
   EXPECT_EQ(member.http_status, 403);
+  // A member owns no IPAM: it lists none (as on AWS) instead of a refusal.
+  EXPECT_TRUE(e.ok(kPay, "DescribeIpams", Json::object())["Ipams"].empty());
+  EXPECT_TRUE(e.ok(kPay, "DescribeIpamScopes", Json::object())["IpamScopes"].empty());
   auto read = e.refused(kPay, "DescribeIpamPools", Json::object(), true);
   EXPECT_EQ(read.code, "DryRunOperation");
   // Nothing was created by the dry runs.
