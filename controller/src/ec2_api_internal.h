@@ -44,6 +44,11 @@ Result<std::vector<Json>> apply_filters(const Json& in, std::vector<Json> items,
                                         const FilterFields& fields,
                                         const std::vector<std::string>& names);
 std::vector<std::string> tag_filter_values(const Json& tags, const std::string& name);
+// The items whose `id_key` is one of the ids listed under `key` (IpamIds,
+// IpamPoolIds, ...); an unknown id is refused with `not_found_reason`.
+Result<std::vector<Json>> select_ids(const Json& in, const char* key, std::vector<Json> items,
+                                     const char* id_key, const char* not_found_reason,
+                                     const char* what);
 // MaxResults / NextToken over the whole filtered list.
 Result<Json> page(const Json& in, std::vector<Json> items, const char* list_key);
 
