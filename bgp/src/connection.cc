@@ -9,27 +9,6 @@ namespace {
 constexpr size_t kReadChunk = 64 * 1024;
 }  // namespace
 
-std::optional<IpAddress> to_ip(const asio::ip::address& address) {
-  if (address.is_v4()) return IpAddress::v4(address.to_v4().to_uint());
-  if (address.to_v6().is_v4_mapped()) {
-    return IpAddress::v4(asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_uint());
-  }
-  auto bytes = address.to_v6().to_bytes();
-  u128 v = 0;
-  for (uint8_t b : bytes) v = (v << 8) | b;
-  return IpAddress::v6(v);
-}
-
-asio::ip::address to_asio(const IpAddress& address) {
-  if (address.family() == Family::kV4) {
-    return asio::ip::address_v4(static_cast<uint32_t>(address.value()));
-  }
-  asio::ip::address_v6::bytes_type bytes;
-  u128 v = address.value();
-  for (int i = 15; i >= 0; --i, v >>= 8) bytes[i] = static_cast<uint8_t>(v);
-  return asio::ip::address_v6(bytes);
-}
-
 Connection::Connection(tcp::socket socket, bool inbound)
     : socket_(std::move(socket)), linger_(socket_.get_executor()), inbound_(inbound),
       in_(kReadChunk + kMaxMessageSize) {

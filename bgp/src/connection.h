@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "byoipd/bgp/wire.h"
+#include "byoipd/common/asio_ip.h"
 
 namespace byoipd::bgp {
 
@@ -64,7 +65,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;
 };
 
-std::optional<IpAddress> to_ip(const asio::ip::address& address);
-asio::ip::address to_asio(const IpAddress& address);
+// The peer address as byoipd writes it (IPv4-mapped IPv6 as IPv4).
+inline std::optional<IpAddress> to_ip(const asio::ip::address& address) {
+  return from_asio(address);
+}
 
 }  // namespace byoipd::bgp

@@ -6,6 +6,8 @@
 #include <boost/asio/write.hpp>
 #include <cstring>
 
+#include "byoipd/common/asio_ip.h"
+
 namespace byoipd::rpki {
 
 namespace {
@@ -31,14 +33,6 @@ constexpr int kPacedLowWatermark = 256 << 10;
 void set_low_watermark(asio::ip::tcp::socket& sock, int bytes) {
   boost::system::error_code ignored;
   sock.set_option(asio::socket_base::receive_low_watermark(bytes), ignored);
-}
-
-asio::ip::address to_asio(const IpAddress& a) {
-  if (a.family() == Family::kV4) return asio::ip::address_v4(static_cast<uint32_t>(a.value()));
-  asio::ip::address_v6::bytes_type bytes;
-  u128 v = a.value();
-  for (int i = 15; i >= 0; --i, v >>= 8) bytes[i] = static_cast<uint8_t>(v);
-  return asio::ip::address_v6(bytes);
 }
 
 rtr::ClientConfig client_config(const RtrCacheConfig& c, SourceId source) {
