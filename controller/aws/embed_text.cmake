@@ -5,11 +5,11 @@ string(FIND "${text}" ")byoipd_embed\"" clash)
 if(NOT clash EQUAL -1)
   message(FATAL_ERROR "${INPUT} contains the raw string delimiter")
 endif()
-file(WRITE ${OUTPUT}.tmp
+# Runs only when the input changed (the custom command's DEPENDS), so the
+# output is always rewritten and gets a fresh timestamp.
+file(WRITE ${OUTPUT}
   "// Generated from ${INPUT} by embed_text.cmake. Do not edit.\n"
   "namespace byoipd::aws {\n"
   "extern const char* const ${SYMBOL};\n"
   "const char* const ${SYMBOL} = R\"byoipd_embed(${text})byoipd_embed\";\n"
   "}  // namespace byoipd::aws\n")
-file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)
-file(REMOVE ${OUTPUT}.tmp)
