@@ -56,41 +56,15 @@ class Skip(Exception):
 
 # ---- processes, ports, memory -------------------------------------------
 
-from procs import cleanup, free_port, spawn, stop  # noqa: E402
+from procs import (cleanup, free_port, loadavg, proc_status, spawn, stop,  # noqa: E402
+                   wait_until)
+from procs import cpu_seconds as procs_cpu_seconds  # noqa: E402
 
-
-
-def proc_status(pid):
-    """VmRSS and VmHWM in bytes."""
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                out[key] = int(value.split()[0]) * 1024
-    return out
 
 
 def cpu_seconds(pid):
     """User + system CPU of a process (and its reaped children)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return float(f.read().split()[0])
-
-
-def wait_until(predicate, timeout, interval, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise RuntimeError(f"timed out after {timeout} s waiting for {what}")
+    return procs_cpu_seconds(pid, children=True)
 
 
 # ---- the feeder -------------------------------------------------------------

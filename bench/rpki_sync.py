@@ -57,37 +57,13 @@ STAYRTR, BIRD, BIRDC = "/usr/bin/stayrtr", "/usr/sbin/bird", "/usr/sbin/birdc"
 
 # ---- processes, ports, memory -------------------------------------------
 
-from procs import cleanup, free_port, spawn, stop  # noqa: E402
+from procs import (cleanup, cpu_seconds, free_port, loadavg, proc_status,  # noqa: E402
+                   spawn, stop, wait_until)
 
 
 
 def rss(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:13]) / os.sysconf("SC_CLK_TCK")
-
-
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return float(f.read().split()[0])
-
-
-def wait_until(predicate, timeout, interval, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise RuntimeError(f"timed out after {timeout} s waiting for {what}")
+    return proc_status(pid).get("VmRSS", 0)
 
 
 # ---- the VRP set --------------------------------------------------------------
