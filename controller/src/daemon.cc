@@ -321,15 +321,21 @@ class Daemon {
     return {};
   }
 
+  // State that spans the organization (RPKI, BGP, alarms) is read by the
+  // management account and the delegated IPAM admin only.
+  Status require_operator(const Principal& who, const std::string& op, const char* what) const {
+    if (who.account == config_.organization.management_account ||
+        who.account == service_.delegated_admin()) {
+      return {};
+    }
+    return Status(Code::kPermissionDenied, "not-delegated-admin",
+                  "account " + who.account + " may not " + op + ": " + what +
+                      " are read by the management account and the delegated IPAM admin");
+  }
+
   // GET /v1/rpki/status and /v1/rpki/validate.
   Result<Json> rpki_read(const Principal& who, const std::string& op, const Json& args) {
-    if (who.account != config_.organization.management_account &&
-        who.account != service_.delegated_admin()) {
-      return Status(Code::kPermissionDenied, "not-delegated-admin",
-                    "account " + who.account + " may not " + op +
-                        ": RPKI state is read by the management account and the delegated IPAM "
-                        "admin");
-    }
+    if (Status st = require_operator(who, op, "RPKI state and validation"); !st.ok()) return st;
     if (!validator_) {
       return Status(Code::kFailedPrecondition, "rpki-not-configured",
                     "this byoipd runs without RPKI: its config (" + options_.config_path +
@@ -446,13 +452,7 @@ class Daemon {
 
   // GET /v1/bgp/peers and /v1/bgp/routes: live speaker state, not journaled.
   Result<Json> bgp_read(const Principal& who, const std::string& op, const Json& args) {
-    if (who.account != config_.organization.management_account &&
-        who.account != service_.delegated_admin()) {
-      return Status(Code::kPermissionDenied, "not-delegated-admin",
-                    "account " + who.account + " may not " + op +
-                        ": BGP state is read by the management account and the delegated IPAM "
-                        "admin");
-    }
+    if (Status st = require_operator(who, op, "BGP peers and routes"); !st.ok()) return st;
     if (!speaker_) {
       return Status(Code::kFailedPrecondition, "bgp-not-configured",
                     "this byoipd runs without BGP: its config (" + options_.config_path +
@@ -640,12 +640,10 @@ class Daemon {
                                            req.method + " is not allowed on /v1/alarms"),
                      405);
       }
-      if (who->account != service_.delegated_admin() &&
-          who->account != config_.organization.management_account) {
-        return error("list_alarms",
-                     Status(Code::kPermissionDenied, "not-delegated-admin",
-                            "alarms name pools across the organization: only the management "
-                            "account and the delegated IPAM admin read them"));
+      if (Status st = require_operator(*who, "list_alarms",
+                                       "alarms (they name pools across the organization)");
+          !st.ok()) {
+        return error("list_alarms", st);
       }
       Json body = alarms_.to_json();
       body["request_id"] = request_id;
